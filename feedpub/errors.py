@@ -1,0 +1,28 @@
+"""The one exception tree of feedpub: catch `FeedpubError` to catch them all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from feedpub.types import Problem
+
+
+class FeedpubError(Exception):
+    """Root of every error feedpub raises on purpose."""
+
+
+class ConfigError(FeedpubError):
+    """The configuration or the command line asks for something impossible."""
+
+
+class RecordsError(FeedpubError):
+    """Records have errors, so nothing was published."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        errors = sum(p.is_error for p in self.problems)
+        super().__init__(f"{errors} error(s) in the records; nothing was written")
+
+
+class OutputError(FeedpubError):
+    """The output folder cannot be written safely."""

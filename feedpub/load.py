@@ -1,0 +1,414 @@
+"""Record files to `Article`s: front matter parsed safely, every problem collected.
+
+Loading never stops at the first problem: each file gives an article or problems (or
+both, when the problems are warnings), and the caller decides what stops a build.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from frontmatter.default_handlers import YAMLHandler
+from markdown_it import MarkdownIt
+
+from feedpub.types import Article, Image, Problem, Provider, Related, Severity
+from feedpub.yamltext import Document, Key, YamlError, parse_yaml
+
+# Characters XML 1.0 forbids, which no feed may carry: C0 controls but tab, CR and LF,
+# lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SPACES = re.compile(r"\s+")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
+_HANDLER = YAMLHandler()
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """Every article that could be read, in path order, and every problem found."""
+
+    articles: tuple[Article, ...]
+    problems: tuple[Problem, ...]
+    files: int
+
+
+def find_records(source: Path) -> list[Path]:
+    """Every `*.md` file below `source`, in a stable order."""
+    return sorted(
+        (p for p in source.rglob("*.md") if p.is_file()), key=lambda p: p.as_posix().split("/")
+    )
+
+
+def load_records(source: Path) -> LoadResult:
+    """Read and parse every record below `source`."""
+    if not source.is_dir():
+        problem = Problem(str(source), None, "", "not a folder of records")
+        return LoadResult((), (problem,), 0)
+    paths = find_records(source)
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    for path in paths:
+        article, found = read_record(path)
+        problems.extend(found)
+        if article is not None:
+            articles.append(article)
+    return LoadResult(tuple(articles), tuple(problems), len(paths))
+
+
+def read_record(path: Path) -> tuple[Article | None, list[Problem]]:
+    """Read one record file; an unreadable file is a problem, not an exception."""
+    name = path.as_posix()
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return None, [Problem(name, None, "", f"cannot read: {e.strerror or e}")]
+    return parse_record(name, data)
+
+
+def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]:
+    """Parse the bytes of one record file named `path`; pure, so it can run anywhere."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        return None, [Problem(path, line, "", f"not UTF-8 text (byte {e.start})")]
+    text = text.removeprefix("\ufeff")
+    split = _split_front_matter(text)
+    if isinstance(split, str):
+        return None, [Problem(path, 1, "", split)]
+    front, body, offset = split
+    try:
+        doc = parse_yaml(front)
+    except YamlError as e:
+        line = offset + e.line if e.line else 1
+        return None, [Problem(path, line, "", e.message)]
+    if not isinstance(doc.value, dict):
+        what = "empty" if doc.value is None else f"{_kind(doc.value)}, not a mapping"
+        return None, [Problem(path, offset + 1, "", f"front matter is {what}")]
+    fields = _Fields(path, doc, offset)
+    for key, line in doc.duplicates:
+        fields.problems.append(
+            Problem(
+                path, offset + line, _dotted(key), "duplicate key; the last one is used", "warning"
+            )
+        )
+    article = fields.article(body)
+    return article, fields.problems
+
+
+def _split_front_matter(text: str) -> tuple[str, str, int] | str:
+    """The front matter, the body and the line offset of the front matter, or why not."""
+    start = _HANDLER.FM_BOUNDARY.match(text) if _HANDLER.FM_BOUNDARY else None
+    if start is None:
+        return "no front matter: a record starts with a line '---'"
+    try:
+        front, body = _HANDLER.split(text)
+    except ValueError:
+        return "front matter is not closed by a line '---'"
+    return front, body, text.count("\n", 0, start.end())
+
+
+class _Fields:
+    """Converts front matter values by the record schema, collecting problems."""
+
+    def __init__(self, path: str, doc: Document, offset: int) -> None:
+        self.path = path
+        self.doc = doc
+        self.offset = offset
+        self.problems: list[Problem] = []
+
+    def report(self, key: Key, message: str, severity: Severity = "error") -> None:
+        line = self.doc.line(*key)
+        self.problems.append(
+            Problem(self.path, self.offset + line if line else 1, _dotted(key), message, severity)
+        )
+
+    def get(self, key: Key) -> Any:
+        value: Any = self.doc.value
+        for part in key:
+            if isinstance(value, dict) and isinstance(part, str):
+                value = value.get(part)
+            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+                value = value[part]
+            else:
+                return None
+        return value
+
+    # --- scalars -------------------------------------------------------------
+
+    def text(self, key: Key, *, required: bool = False, severity: Severity = "warning") -> str:
+        value = self.get(key)
+        if value is None:
+            if required:
+                self.report(key, "required", "error")
+            return ""
+        if not isinstance(value, str):
+            self.report(key, f"must be text, not {_kind(value)}", "error" if required else severity)
+            return ""
+        cleaned = clean_text(value)
+        if required and not cleaned:
+            self.report(key, "must not be empty", "error")
+        return cleaned
+
+    def url(self, key: Key, *, required: bool = False, severity: Severity = "warning") -> str:
+        text = self.text(key, required=required, severity=severity)
+        if not text:
+            return ""
+        if not is_web_url(text):
+            if required:
+                self.report(key, f"not an absolute http(s) URL: {_show(text)}", severity)
+            else:
+                self.report(key, f"not an absolute http(s) URL, dropped: {_show(text)}", severity)
+            return ""
+        return text
+
+    def date(
+        self, key: Key, *, required: bool = False, severity: Severity = "error"
+    ) -> datetime | None:
+        text = self.text(key, required=required, severity=severity)
+        if not text:
+            return None
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            self.report(key, f"not a date: {_show(text)}", severity)
+            return None
+        if value.tzinfo is None:
+            self.report(key, "no time zone, taken as UTC", "warning")
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def integer(self, key: Key) -> int | None:
+        value = self.get(key)
+        if value is None or value == "":
+            return None
+        try:
+            if not isinstance(value, str):
+                raise ValueError
+            return int(value.strip())
+        except ValueError:
+            self.report(key, f"not a whole number, dropped: {_show(value)}", "warning")
+            return None
+
+    def flag(self, key: Key, default: bool) -> bool:
+        value = self.get(key)
+        if value is None:
+            return default
+        if value in _TRUE or value in _FALSE:
+            return value in _TRUE
+        self.report(key, f"must be true or false: {_show(value)}")
+        return default
+
+    # --- structures ----------------------------------------------------------
+
+    def items(self, key: Key, what: str) -> range:
+        """Indexes of the list at `key`; anything else is reported and gives none."""
+        value = self.get(key)
+        if isinstance(value, list):
+            return range(len(value))
+        if value is not None:
+            self.report(key, f"must be a list of {what}, not {_kind(value)}, ignored", "warning")
+        return range(0)
+
+    def provider(self, key: Key, *, required: bool) -> Provider | None:
+        value = self.get(key)
+        severity: Severity = "error" if required else "warning"
+        if value is None:
+            if required:
+                self.report(key, "required: a mapping with name and domain")
+            return None
+        if not isinstance(value, dict):
+            self.report(
+                key, f"must be a mapping with name and domain, not {_kind(value)}", severity
+            )
+            return None
+        raw = self.text((*key, "domain"), required=required, severity=severity)
+        if not raw:
+            if not required:
+                self.report(
+                    (*key, "domain"), "required for a provider, provider dropped", "warning"
+                )
+            return None
+        domain = normalise_domain(raw)
+        if domain is None:
+            self.report((*key, "domain"), f"not a domain name: {_show(raw)}", severity)
+            return None
+        name = self.text((*key, "name"))
+        if not name:
+            self.report((*key, "name"), "missing, the domain is used as the name", "warning")
+        return Provider(name or domain, domain)
+
+    def images(self, key: Key) -> tuple[Image, ...]:
+        images = []
+        for i in self.items(key, "images"):
+            item = (*key, i)
+            if not isinstance(self.get(item), dict):
+                self.report(item, "an image must be a mapping with url, width, height", "warning")
+                continue
+            url = self.url((*item, "url"))
+            if url:
+                images.append(
+                    Image(url, self.integer((*item, "width")), self.integer((*item, "height")))
+                )
+            elif self.get((*item, "url")) is None:
+                self.report((*item, "url"), "missing, image dropped", "warning")
+        return tuple(images)
+
+    def topics(self) -> tuple[str, ...]:
+        key: Key = ("topics",)
+        if isinstance(self.get(key), str):
+            self.report(key, "one topic where a list was expected, taken as a list", "warning")
+            names = [self.text(key)]
+        else:
+            names = [self.text((*key, i)) for i in self.items(key, "topics")]
+        topics: dict[str, str] = {}
+        for i, name in enumerate(names):
+            if name:
+                topics.setdefault(topic_key(name), name)
+            elif isinstance(self.get((*key, i)), str):
+                self.report((*key, i), "empty topic, dropped", "warning")
+        return tuple(topics.values())
+
+    def related(self, published_at: datetime | None) -> tuple[Related, ...]:
+        related = []
+        for i in self.items(("related",), "related items"):
+            item = ("related", i)
+            if not isinstance(self.get(item), dict):
+                self.report(item, "a related item must be a mapping, item skipped", "warning")
+                continue
+            title = self.text((*item, "title"))
+            url = self.url((*item, "webUrl"))
+            if not title or not url:
+                missing = "webUrl" if not url else "title"
+                self.report((*item, missing), "no usable value, related item skipped", "warning")
+                continue
+            date = self.date((*item, "publishedDateTime"), severity="warning")
+            related.append(
+                Related(
+                    title=title,
+                    web_url=url,
+                    published_at=date or published_at,
+                    excerpt=self.text((*item, "excerpt")),
+                    type=self.text((*item, "type")) or None,
+                    provider=self.provider((*item, "provider"), required=False),
+                    quality=self.integer((*item, "quality")),
+                    images=self.images((*item, "images")),
+                )
+            )
+        return tuple(related)
+
+    def article(self, body: str) -> Article | None:
+        title = self.text(("title",), required=True)
+        web_url = self.url(("webUrl",), required=True, severity="error")
+        published_at = self.date(("publishedDateTime",), required=True)
+        provider = self.provider(("provider",), required=True)
+        original_url = self.url(("originalUrl",))
+        article = Article(
+            path=self.path,
+            title=title,
+            web_url=web_url,
+            published_at=published_at or datetime.min.replace(tzinfo=UTC),
+            provider=provider or Provider("", ""),
+            excerpt=self.text(("excerpt",)),
+            original_url=original_url if original_url and original_url != web_url else None,
+            category=self.text(("category",)) or None,
+            type=self.text(("type",)) or None,
+            quality=self.integer(("quality",)),
+            heat=self.integer(("heat",)),
+            published=self.flag(("published",), True),
+            topics=self.topics(),
+            related=self.related(published_at),
+            images=self.images(("images",)),
+            content_html=render_markdown(body, web_url) if web_url else "",
+        )
+        if any(p.is_error for p in self.problems):
+            return None
+        return article
+
+
+# --- helpers shared with later stages -------------------------------------------
+
+
+def clean_text(value: str) -> str:
+    """Text safe for any feed: no XML-forbidden characters, whitespace collapsed."""
+    return _SPACES.sub(" ", _NOT_XML.sub("", value)).strip()
+
+
+def topic_key(name: str) -> str:
+    """What makes two topic names the same topic: case and spacing do not count."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def is_web_url(text: str) -> bool:
+    """True for an absolute http or https URL with a host and no spaces."""
+    if any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(host)
+
+
+def normalise_domain(text: str) -> str | None:
+    """A provider domain in one spelling: lower case, IDNA, no trailing dot; None if invalid."""
+    domain = text.strip().rstrip(".").lower()
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    return domain if _DOMAIN.match(domain) else None
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def render_markdown(body: str, base_url: str) -> str:
+    """The body as HTML: raw HTML is shown as text, relative links made absolute."""
+    body = _NOT_XML.sub("", body).strip()
+    if not body:
+        return ""
+    md = _markdown()
+    tokens = md.parse(body)
+    for token in _walk(tokens):
+        for attr in ("href", "src"):
+            value = token.attrGet(attr)
+            if isinstance(value, str):
+                token.attrSet(attr, urljoin(base_url, value))
+    return str(md.renderer.render(tokens, md.options, {}))
+
+
+def _walk(tokens: Iterable[Any]) -> Iterator[Any]:
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _walk(token.children)
+
+
+def _dotted(key: Key) -> str:
+    return ".".join(f"[{k}]" if isinstance(k, int) else k for k in key).replace(".[", "[")
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "text"
+
+
+def _show(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"

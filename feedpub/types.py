@@ -1,0 +1,155 @@
+"""The values that move through the pipeline: records in, feeds out, problems beside.
+
+Every type here is a frozen dataclass with no I/O, so stages can be tested alone and
+their values cached or sent to worker processes. Every datetime is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with an input, located as precisely as we know."""
+
+    path: str
+    line: int | None
+    field: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        kind = "warning: " if self.severity == "warning" else ""
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}:{field} {kind}{self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A picture of an item; width and height in pixels when known."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """Who published an item. `domain` is normalised: lower case, IDNA, no `www.`."""
+
+    name: str
+    domain: str
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """An item an article links to, published as an entry of its own."""
+
+    title: str
+    web_url: str
+    published_at: datetime | None = None
+    excerpt: str = ""
+    type: str | None = None
+    provider: Provider | None = None
+    quality: int | None = None
+    images: tuple[Image, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One record file: an article with its related items. `secured` is never kept."""
+
+    path: str
+    title: str
+    web_url: str
+    published_at: datetime
+    provider: Provider
+    excerpt: str = ""
+    original_url: str | None = None
+    category: str | None = None
+    type: str | None = None
+    quality: int | None = None
+    heat: int | None = None
+    published: bool = True
+    topics: tuple[str, ...] = ()
+    related: tuple[Related, ...] = ()
+    images: tuple[Image, ...] = ()
+    content_html: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link from one entry to another entry, with the other entry's title."""
+
+    href: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry of a feed, the same in every feed that holds it."""
+
+    id: str
+    title: str
+    link: str
+    published_at: datetime
+    updated_at: datetime
+    summary: str = ""
+    content_html: str = ""
+    author: Provider | None = None
+    categories: tuple[str, ...] = ()
+    thumbnail: Image | None = None
+    via: str | None = None
+    related: tuple[Link, ...] = ()
+
+
+FeedKind = Literal["all", "topic", "provider"]
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A group of entries published under one name, e.g. `topics/ai`."""
+
+    name: str
+    kind: FeedKind
+    title: str
+    description: str
+    entries: tuple[Entry, ...]
+
+    @property
+    def updated_at(self) -> datetime | None:
+        """The newest entry's date: a feed's date never comes from the clock."""
+        return max((e.updated_at for e in self.entries), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What a build read, found and wrote. Paths are relative to the output folder."""
+
+    problems: tuple[Problem, ...]
+    records: int
+    drafts: int
+    skipped: int
+    feeds: tuple[Feed, ...] = ()
+    created: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    written: bool = False
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if not p.is_error)
