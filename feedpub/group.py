@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from feedpub.config import Config
 from feedpub.load import topic_key
@@ -94,8 +94,8 @@ def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
                 )
             )
     kept = list(chosen.values())
-    entries = _entries(kept)
 
+    # A topic's name is its first spelling in sort order, wherever it is used.
     topic_names: dict[str, str] = {}
     topic_urls: dict[str, set[str]] = defaultdict(set)
     topic_path: dict[str, str] = {}
@@ -106,6 +106,7 @@ def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
             topic_path.setdefault(key, article.path)
             topic_urls[key].add(article.web_url)
             topic_urls[key].update(r.web_url for r in article.related)
+    entries = _entries(kept, topic_names)
 
     provider_names: dict[str, str] = {}
     provider_urls: dict[str, set[str]] = defaultdict(set)
@@ -166,35 +167,57 @@ def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
     return GroupResult(tuple(f for f in feeds if f.entries), tuple(problems), drafts, duplicates)
 
 
-def _entries(articles: list[Article]) -> dict[str, Entry]:
+def _entries(articles: list[Article], topic_names: dict[str, str]) -> dict[str, Entry]:
     """One entry per URL, with links both ways between articles and related items."""
-    related_first: dict[str, Related] = {}
+    mentions: dict[str, list[tuple[Related, Article]]] = defaultdict(list)
     by_url = {a.web_url: a for a in articles}
     links: dict[str, dict[str, None]] = defaultdict(dict)  # an ordered set
     for article in articles:
         for item in article.related:
             if item.web_url == article.web_url:
                 continue
-            related_first.setdefault(item.web_url, item)
+            mentions[item.web_url].append((item, article))
             links[article.web_url][item.web_url] = None
             links[item.web_url][article.web_url] = None
 
-    titles = {url: item.title for url, item in related_first.items()}
+    merged = {url: merge_related(m) for url, m in mentions.items() if url not in by_url}
+    titles = {url: item.title for url, item in merged.items()}
     titles.update((url, a.title) for url, a in by_url.items())
 
     entries: dict[str, Entry] = {}
-    for url in [*by_url, *(u for u in related_first if u not in by_url)]:
+    for url in [*by_url, *merged]:
         related = tuple(Link(href, titles[href]) for href in links.get(url, ()))
         source = by_url.get(url)
         entries[url] = (
-            _article_entry(source, related)
+            _article_entry(source, related, topic_names)
             if source is not None
-            else _related_entry(related_first[url], related)
+            else _related_entry(merged[url], related)
         )
     return entries
 
 
-def _article_entry(article: Article, related: tuple[Link, ...]) -> Entry:
+def merge_related(mentions: list[tuple[Related, Article]]) -> Related:
+    """One related item from all its mentions, in path order: each field's first value.
+
+    A brief mention (only a title and URL) never hides the details another gives; an
+    item with no date of its own takes the date of the first article that mentions it.
+    """
+    first, article = mentions[0]
+    items = [item for item, _ in mentions]
+    return replace(
+        first,
+        published_at=next((m.published_at for m in items if m.published_at), article.published_at),
+        excerpt=next((m.excerpt for m in items if m.excerpt), ""),
+        type=next((m.type for m in items if m.type), None),
+        provider=next((m.provider for m in items if m.provider), None),
+        quality=next((m.quality for m in items if m.quality is not None), None),
+        images=next((m.images for m in items if m.images), ()),
+    )
+
+
+def _article_entry(
+    article: Article, related: tuple[Link, ...], topic_names: dict[str, str]
+) -> Entry:
     return Entry(
         id=article.web_url,
         title=article.title,
@@ -204,7 +227,7 @@ def _article_entry(article: Article, related: tuple[Link, ...]) -> Entry:
         summary=article.excerpt,
         content_html=article.content_html,
         author=article.provider,
-        categories=article.topics,
+        categories=tuple(topic_names[topic_key(t)] for t in article.topics),
         thumbnail=article.images[0] if article.images else None,
         via=article.original_url,
         related=related,
@@ -212,8 +235,7 @@ def _article_entry(article: Article, related: tuple[Link, ...]) -> Entry:
 
 
 def _related_entry(item: Related, related: tuple[Link, ...]) -> Entry:
-    # load gives every related item a date: its own, else its article's.
-    assert item.published_at is not None
+    assert item.published_at is not None  # merge_related gives every item a date
     return Entry(
         id=item.web_url,
         title=item.title,

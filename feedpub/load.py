@@ -43,9 +43,7 @@ class LoadResult:
 
 def find_records(source: Path) -> list[Path]:
     """Every `*.md` file below `source`, in a stable order."""
-    return sorted(
-        (p for p in source.rglob("*.md") if p.is_file()), key=lambda p: p.as_posix().split("/")
-    )
+    return sorted((p for p in source.rglob("*.md") if p.is_file()), key=lambda p: p.as_posix())
 
 
 def load_records(source: Path) -> LoadResult:
@@ -278,7 +276,7 @@ class _Fields:
                 self.report((*key, i), "empty topic, dropped", "warning")
         return tuple(topics.values())
 
-    def related(self, published_at: datetime | None) -> tuple[Related, ...]:
+    def related(self) -> tuple[Related, ...]:
         related = []
         for i in self.items(("related",), "related items"):
             item = ("related", i)
@@ -296,7 +294,7 @@ class _Fields:
                 Related(
                     title=title,
                     web_url=url,
-                    published_at=date or published_at,
+                    published_at=date,
                     excerpt=self.text((*item, "excerpt")),
                     type=self.text((*item, "type")) or None,
                     provider=self.provider((*item, "provider"), required=False),
@@ -326,7 +324,7 @@ class _Fields:
             heat=self.integer(("heat",)),
             published=self.flag(("published",), True),
             topics=self.topics(),
-            related=self.related(published_at),
+            related=self.related(),
             images=self.images(("images",)),
             content_html=render_markdown(body, web_url) if web_url else "",
         )

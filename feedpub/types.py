@@ -53,7 +53,11 @@ class Provider:
 
 @dataclass(frozen=True, slots=True)
 class Related:
-    """An item an article links to, published as an entry of its own."""
+    """An item an article links to, published as an entry of its own.
+
+    `published_at` is None when the record gives no date; grouping then uses the date
+    of the article that mentions it.
+    """
 
     title: str
     web_url: str

@@ -1,0 +1,119 @@
+"""End to end: records in, feeds out, checked byte for byte and by real consumers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, article, assert_valid_atom, feed_files, parse_feed, write_record
+from feedpub import Config, RecordsError, build, load_config
+from feedpub.errors import ConfigError
+
+SITE = DATA / "site"
+SECRET = "golden-secret-value-that-must-never-appear"
+
+
+def _golden_config(output: Path) -> Config:
+    config = load_config(SITE / "feedpub.yaml")
+    return replace(config, output=output)
+
+
+def test_golden_site_is_byte_identical(tmp_path: Path) -> None:
+    """The fixture site builds to exactly the checked-in feeds.
+
+    After an intended change of output, regenerate with
+    `FEEDPUB_UPDATE_GOLDEN=1 pytest tests/test_build.py` and review the diff.
+    """
+    expected = SITE / "expected"
+    if os.environ.get("FEEDPUB_UPDATE_GOLDEN"):
+        shutil.rmtree(expected, ignore_errors=True)
+        build(_golden_config(expected))
+    build(_golden_config(tmp_path))
+    built = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in feed_files(tmp_path)}
+    golden = {p.relative_to(expected).as_posix(): p.read_bytes() for p in feed_files(expected)}
+    assert sorted(built) == sorted(golden)
+    for name, data in built.items():
+        assert data == golden[name], f"{name} differs from the golden copy"
+
+
+def test_golden_site_feeds_are_valid(tmp_path: Path) -> None:
+    build(_golden_config(tmp_path))
+    for path in feed_files(tmp_path):
+        parse_feed(path)
+    assert_valid_atom(feed_files(tmp_path, ".atom.xml"))
+
+
+def test_drafts_and_secrets_appear_nowhere(tmp_path: Path) -> None:
+    build(_golden_config(tmp_path))
+    for path in feed_files(tmp_path):
+        data = path.read_bytes()
+        assert SECRET.encode() not in data
+        assert b"buoys" not in data.lower(), f"{path}: the draft leaked"
+        assert b"draft-only.example.net" not in data, f"{path}: a draft's related item leaked"
+    assert not (tmp_path / "topics" / "buoys.atom.xml").exists()
+
+
+def test_second_build_changes_nothing(tmp_path: Path) -> None:
+    config = _golden_config(tmp_path)
+    first = build(config)
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in feed_files(tmp_path)}
+    second = build(config)
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in feed_files(tmp_path)}
+    assert first.created and not first.unchanged
+    assert not second.created and not second.changed
+    assert before == after
+
+
+def test_layout_for_a_corpus_of_hundreds(corpus: Path, tmp_path: Path) -> None:
+    config = Config(base_url="https://feeds.example.org/", source=corpus, output=tmp_path)
+    result = build(config)
+    assert result.records == 400
+    assert result.drafts > 0
+    assert (tmp_path / "all.atom.xml").is_file() and (tmp_path / "all.rss.xml").is_file()
+    topics = feed_files(tmp_path / "topics", ".atom.xml")
+    providers = feed_files(tmp_path / "providers", ".atom.xml")
+    assert len(topics) > 20 and len(providers) > 100
+    for atom in [*topics, *providers]:
+        assert atom.with_name(atom.name.replace(".atom.xml", ".rss.xml")).is_file()
+    related_links = 0
+    for path in feed_files(tmp_path):
+        parsed = parse_feed(path)
+        assert len(parsed.entries) <= config.max_items
+        related_links += sum(
+            1 for e in parsed.entries for link in e.get("links", []) if link.rel == "related"
+        )
+    assert related_links > 0
+    assert_valid_atom(feed_files(tmp_path, ".atom.xml"))
+
+
+def test_related_items_link_both_ways_in_the_corpus(corpus: Path, tmp_path: Path) -> None:
+    config = Config(base_url="https://feeds.example.org/", source=corpus, output=tmp_path)
+    result = build(config)
+    entries = {e.id: e for feed in result.feeds for e in feed.entries}
+    pairs = 0
+    for entry in entries.values():
+        for link in entry.related:
+            if link.href in entries:
+                assert entry.id in {back.href for back in entries[link.href].related}
+                pairs += 1
+    assert pairs > 50
+
+
+def test_records_with_errors_write_nothing(config: Config) -> None:
+    write_record(config.source, "good.md", article(1))
+    write_record(config.source, "bad.md", article(2, publishedDateTime="yesterday"))
+    with pytest.raises(RecordsError) as caught:
+        build(config)
+    assert [str(p) for p in caught.value.problems if p.is_error] == [
+        f"{config.source.as_posix()}/bad.md:4: publishedDateTime: not a date: 'yesterday'"
+    ]
+    assert not config.output.exists()
+
+
+def test_missing_source_is_a_config_error(config: Config) -> None:
+    with pytest.raises(ConfigError, match="no such folder"):
+        build(config)

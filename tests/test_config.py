@@ -1,0 +1,80 @@
+"""feedpub.yaml and overrides to a Config: defaults, validation, messages naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedpub.config import Author, load_config
+from feedpub.errors import ConfigError
+
+
+def write(folder: Path, text: str) -> Path:
+    path = folder / "feedpub.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(base_url="https://x.example/feeds")
+    assert config.base_url == "https://x.example/feeds/"
+    assert config.home_url == config.base_url
+    assert config.source == Path("seeds") and config.output == Path("feeds")
+    assert config.max_items == 50 and config.include_drafts is False
+    assert config.feed_url("topics/ai.atom.xml") == "https://x.example/feeds/topics/ai.atom.xml"
+
+
+def test_file_values_and_overrides(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "base_url: https://x.example/\nsite_url: https://site.example/\ntitle: On\n"
+        "language: 'no'\nmax_items: 7\nsource: recs\n"
+        "author: {name: Desk, email: d@x.example, uri: https://x.example/about}\n",
+    )
+    config = load_config(path, max_items=3, output=Path("elsewhere"))
+    assert config.title == "On"  # YAML 1.1 would have made it True
+    assert config.language == "no"
+    assert config.max_items == 3
+    assert config.source == tmp_path / "recs"
+    assert config.output == Path("elsewhere")
+    assert config.home_url == "https://site.example/"
+    assert config.author == Author("Desk", "d@x.example", "https://x.example/about")
+
+
+def test_title_is_the_default_author(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "base_url: https://x.example/\ntitle: Wire\n"))
+    assert config.author == Author("Wire")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("title: x\n", "no base URL"),
+        ("base_url: ftp://x.example/\n", "feedpub.yaml: base_url: not an absolute http(s) URL"),
+        ("base_url: /feeds/\n", "base_url: not an absolute http(s) URL"),
+        ("base_url: https://x.example/?a=1\n", "base_url: must not have a query"),
+        ("base_url: https://x.example/\ncolour: red\n", "feedpub.yaml:2: colour: unknown key"),
+        ("base_url: https://x.example/\nmax_items: 0\n", "max_items: must be a whole number"),
+        ("base_url: https://x.example/\nmax_items: lots\n", "max_items: must be a whole number"),
+        ("base_url: https://x.example/\ninclude_drafts: maybe\n", "include_drafts: must be true"),
+        ("base_url: https://x.example/\nlanguage: English!\n", "language: not a language tag"),
+        ("base_url: https://x.example/\nauthor: {email: a@b.c}\n", "author.name: required"),
+        ("base_url: https://x.example/\nauthor: {name: A, mail: x}\n", "author.mail: unknown"),
+        ("base_url: https://x.example/\nauthor: {name: A, email: nope}\n", "not an email"),
+        ("- base_url\n", "must be a mapping"),
+        ("base_url: [\n", "feedpub.yaml:2: invalid YAML"),
+        ("base_url: !!python/object:os.system x\n", "tag !!python/object:os.system is not allowed"),
+    ],
+)
+def test_bad_configs_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert message in str(caught.value)
+
+
+def test_bad_override_is_blamed_on_the_command_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "base_url: https://x.example/\n")
+    with pytest.raises(ConfigError, match=r"^command line: base_url"):
+        load_config(path, base_url="nonsense")
