@@ -1,42 +1,83 @@
-"""`build(config)`: records in, feeds out. Composes the stages; holds no logic of its own."""
+"""`build(config)` and `check(config)`: the stages composed, and the policy on problems.
+
+This is the boundary that decides what stops a run: by default any error stops a
+build before anything is written; `skip_invalid` publishes the valid records instead;
+`strict` counts every warning as an error.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from feedpub.config import Config
 from feedpub.errors import ConfigError, RecordsError
-from feedpub.group import group_feeds
+from feedpub.group import GroupResult, group_feeds
 from feedpub.load import load_records
 from feedpub.render import FORMATS
-from feedpub.types import BuildResult, Feed
+from feedpub.types import BuildResult, Feed, Problem
 from feedpub.write import write_files
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """Records read and grouped, with every problem found on the way."""
+
+    grouped: GroupResult
+    problems: tuple[Problem, ...]
+    files: int
+    skipped: int
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+def check(config: Config) -> Checked:
+    """Read and group the records without rendering or writing anything."""
+    if not config.source.is_dir():
+        raise ConfigError(f"{config.source}: no such folder of records")
+    loaded = load_records(config.source)
+    problems = list(loaded.problems)
+    articles = loaded.articles
+    if config.strict:
+        problems = [_as_error(p) for p in problems]
+        invalid = {p.path for p in problems}
+        articles = tuple(a for a in articles if a.path not in invalid)
+    grouped = group_feeds(articles, config)
+    problems.extend(_as_error(p) if config.strict else p for p in grouped.problems)
+    skipped = loaded.files - len(articles) + grouped.duplicates
+    return Checked(grouped, tuple(problems), loaded.files, skipped)
 
 
 def build(config: Config) -> BuildResult:
     """Read the records, group them, render every feed in every format and write them.
 
-    Raises `RecordsError` (and writes nothing) when any record has an error.
+    Raises `RecordsError`, having written nothing, when a record has an error and
+    `config.skip_invalid` is off.
     """
-    if not config.source.is_dir():
-        raise ConfigError(f"{config.source}: no such folder of records")
-    loaded = load_records(config.source)
-    grouped = group_feeds(loaded.articles, config)
-    problems = loaded.problems + grouped.problems
-    if any(p.is_error for p in problems):
-        raise RecordsError(problems)
-    written = write_files(config.output, render_feeds(grouped.feeds, config))
+    if not config.base_url:
+        raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
+    checked = check(config)
+    if checked.has_errors and not config.skip_invalid:
+        raise RecordsError(checked.problems)
+    feeds = checked.grouped.feeds
+    written = write_files(config.output, render_feeds(feeds, config))
     return BuildResult(
-        problems=problems,
-        records=loaded.files,
-        drafts=grouped.drafts,
-        skipped=loaded.files - len(loaded.articles) + grouped.duplicates,
-        feeds=grouped.feeds,
+        problems=checked.problems,
+        records=checked.files,
+        drafts=checked.grouped.drafts,
+        skipped=checked.skipped,
+        feeds=feeds,
         created=written.created,
         changed=written.changed,
         unchanged=written.unchanged,
-        written=True,
     )
 
 
 def render_feeds(feeds: tuple[Feed, ...], config: Config) -> dict[str, bytes]:
     """Every feed in every format, by path relative to the output folder."""
     return {fmt.path(feed.name): fmt.render(feed, config) for feed in feeds for fmt in FORMATS}
+
+
+def _as_error(problem: Problem) -> Problem:
+    return replace(problem, severity="error")

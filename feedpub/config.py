@@ -28,7 +28,7 @@ class Author:
 class Config:
     """Everything a build needs to know besides the records themselves."""
 
-    base_url: str
+    base_url: str = ""
     source: Path = Path("seeds")
     output: Path = Path("feeds")
     site_url: str = ""
@@ -38,6 +38,8 @@ class Config:
     language: str | None = None
     max_items: int = 50
     include_drafts: bool = False
+    skip_invalid: bool = False
+    strict: bool = False
 
     @property
     def home_url(self) -> str:
@@ -58,6 +60,8 @@ _KEYS = {
     "language",
     "max_items",
     "include_drafts",
+    "skip_invalid",
+    "strict",
     "source",
     "output",
 }
@@ -65,11 +69,14 @@ _AUTHOR_KEYS = {"name", "email", "uri"}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 
 
-def load_config(path: Path | None = None, **overrides: Any) -> Config:
+def load_config(
+    path: Path | None = None, *, require_base_url: bool = True, **overrides: Any
+) -> Config:
     """Read `path` (or ./feedpub.yaml when present), apply overrides that are not None.
 
     Relative `source` and `output` in the file are taken from the file's folder;
-    overrides are taken as given. Raises `ConfigError` naming the bad key.
+    overrides are taken as given. Raises `ConfigError` naming the bad key. Only
+    checking records can do without a base URL.
     """
     values: dict[str, Any] = {}
     if path is None and Path(CONFIG_FILE).is_file():
@@ -79,7 +86,7 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
     given = {k: v for k, v in overrides.items() if v is not None}
     values.update(given)
     file_name = str(path) if path is not None else CONFIG_FILE
-    if not values.get("base_url"):
+    if require_base_url and not values.get("base_url"):
         raise ConfigError(
             "no base URL: pass --base-url URL or set base_url in feedpub.yaml "
             "(feeds need absolute URLs for their ids and self links)"
@@ -114,8 +121,9 @@ def _read_file(path: Path) -> dict[str, Any]:
 
 
 def _to_config(values: Mapping[str, Any], where: Callable[[str], str]) -> Config:
-    base_url = _url(values["base_url"], "base_url", where("base_url"), folder=True)
     changes: dict[str, Any] = {}
+    if values.get("base_url"):
+        changes["base_url"] = _url(values["base_url"], "base_url", where("base_url"), folder=True)
     if "site_url" in values:
         changes["site_url"] = _url(values["site_url"], "site_url", where("site_url"), folder=False)
     for key in ("title", "description"):
@@ -134,14 +142,13 @@ def _to_config(values: Mapping[str, Any], where: Callable[[str], str]) -> Config
         changes["author"] = Author(changes["title"])
     if "max_items" in values:
         changes["max_items"] = _positive_int(values["max_items"], "max_items", where("max_items"))
-    if "include_drafts" in values:
-        changes["include_drafts"] = _bool(
-            values["include_drafts"], "include_drafts", where("include_drafts")
-        )
+    for key in ("include_drafts", "skip_invalid", "strict"):
+        if key in values:
+            changes[key] = _bool(values[key], key, where(key))
     for key in ("source", "output"):
         if key in values:
             changes[key] = Path(values[key])
-    return Config(base_url=base_url, **changes)
+    return Config(**changes)
 
 
 def _text(value: Any, key: str, where: str) -> str:

@@ -28,6 +28,13 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SPACES = re.compile(r"\s+")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
 _HANDLER = YAMLHandler()
+# Limits that keep one careless (or hostile) record from bloating every feed it is in.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_TEXT = 1_000
+MAX_EXCERPT = 5_000
+MAX_URL = 2_048
+MAX_BODY = 100_000
+MAX_ITEMS = 100
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 
@@ -74,6 +81,9 @@ def read_record(path: Path) -> tuple[Article | None, list[Problem]]:
 
 def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]:
     """Parse the bytes of one record file named `path`; pure, so it can run anywhere."""
+    if len(data) > MAX_FILE_BYTES:
+        size = f"{len(data):,} bytes, more than the {MAX_FILE_BYTES:,} a record may have"
+        return None, [Problem(path, 1, "", f"file too large: {size}")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -92,7 +102,7 @@ def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]
     if not isinstance(doc.value, dict):
         what = "empty" if doc.value is None else f"{_kind(doc.value)}, not a mapping"
         return None, [Problem(path, offset + 1, "", f"front matter is {what}")]
-    fields = _Fields(path, doc, offset)
+    fields = _Fields(path, doc, offset, body_line=offset + front.count("\n") + 2)
     for key, line in doc.duplicates:
         fields.problems.append(
             Problem(
@@ -118,10 +128,11 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | str:
 class _Fields:
     """Converts front matter values by the record schema, collecting problems."""
 
-    def __init__(self, path: str, doc: Document, offset: int) -> None:
+    def __init__(self, path: str, doc: Document, offset: int, body_line: int) -> None:
         self.path = path
         self.doc = doc
         self.offset = offset
+        self.body_line = body_line
         self.problems: list[Problem] = []
 
     def report(self, key: Key, message: str, severity: Severity = "error") -> None:
@@ -143,7 +154,14 @@ class _Fields:
 
     # --- scalars -------------------------------------------------------------
 
-    def text(self, key: Key, *, required: bool = False, severity: Severity = "warning") -> str:
+    def text(
+        self,
+        key: Key,
+        *,
+        required: bool = False,
+        severity: Severity = "warning",
+        limit: int = MAX_TEXT,
+    ) -> str:
         value = self.get(key)
         if value is None:
             if required:
@@ -155,13 +173,16 @@ class _Fields:
         cleaned = clean_text(value)
         if required and not cleaned:
             self.report(key, "must not be empty", "error")
+        if len(cleaned) > limit:
+            self.report(key, f"longer than {limit:,} characters, cut", "warning")
+            cleaned = cleaned[: limit - 1].rstrip() + "\u2026"
         return cleaned
 
     def url(self, key: Key, *, required: bool = False, severity: Severity = "warning") -> str:
-        text = self.text(key, required=required, severity=severity)
+        text = self.text(key, required=required, severity=severity, limit=MAX_URL + 1)
         if not text:
             return ""
-        if not is_web_url(text):
+        if len(text) > MAX_URL or not is_web_url(text):
             if required:
                 self.report(key, f"not an absolute http(s) URL: {_show(text)}", severity)
             else:
@@ -212,7 +233,9 @@ class _Fields:
         """Indexes of the list at `key`; anything else is reported and gives none."""
         value = self.get(key)
         if isinstance(value, list):
-            return range(len(value))
+            if len(value) > MAX_ITEMS:
+                self.report(key, f"more than {MAX_ITEMS} {what}, only the first kept", "warning")
+            return range(min(len(value), MAX_ITEMS))
         if value is not None:
             self.report(key, f"must be a list of {what}, not {_kind(value)}, ignored", "warning")
         return range(0)
@@ -295,7 +318,7 @@ class _Fields:
                     title=title,
                     web_url=url,
                     published_at=date,
-                    excerpt=self.text((*item, "excerpt")),
+                    excerpt=self.text((*item, "excerpt"), limit=MAX_EXCERPT),
                     type=self.text((*item, "type")) or None,
                     provider=self.provider((*item, "provider"), required=False),
                     quality=self.integer((*item, "quality")),
@@ -303,6 +326,15 @@ class _Fields:
                 )
             )
         return tuple(related)
+
+    def body(self, body: str, web_url: str) -> str:
+        if not web_url:
+            return ""
+        if len(body) > MAX_BODY:
+            message = f"longer than {MAX_BODY:,} characters, cut"
+            self.problems.append(Problem(self.path, self.body_line, "body", message, "warning"))
+            body = body[:MAX_BODY]
+        return render_markdown(body, web_url)
 
     def article(self, body: str) -> Article | None:
         title = self.text(("title",), required=True)
@@ -316,7 +348,7 @@ class _Fields:
             web_url=web_url,
             published_at=published_at or datetime.min.replace(tzinfo=UTC),
             provider=provider or Provider("", ""),
-            excerpt=self.text(("excerpt",)),
+            excerpt=self.text(("excerpt",), limit=MAX_EXCERPT),
             original_url=original_url if original_url and original_url != web_url else None,
             category=self.text(("category",)) or None,
             type=self.text(("type",)) or None,
@@ -326,7 +358,7 @@ class _Fields:
             topics=self.topics(),
             related=self.related(),
             images=self.images(("images",)),
-            content_html=render_markdown(body, web_url) if web_url else "",
+            content_html=self.body(body, web_url),
         )
         if any(p.is_error for p in self.problems):
             return None
@@ -381,11 +413,32 @@ def render_markdown(body: str, base_url: str) -> str:
     md = _markdown()
     tokens = md.parse(body)
     for token in _walk(tokens):
-        for attr in ("href", "src"):
-            value = token.attrGet(attr)
-            if isinstance(value, str):
-                token.attrSet(attr, urljoin(base_url, value))
+        attr = {"link_open": "href", "image": "src"}.get(token.type)
+        if attr is None:
+            continue
+        url = urljoin(base_url, str(token.attrGet(attr) or ""))
+        if is_web_url(url):
+            token.attrSet(attr, url)
+        elif token.type == "image":  # not a web image: keep its description as text
+            token.type, token.content, token.children = "text", token.content, None
+        else:  # not a web link (mailto:, ftp:, ...): keep its text, drop the link
+            _unlink(token, tokens)
     return str(md.renderer.render(tokens, md.options, {}))
+
+
+def _unlink(link_open: Any, tokens: list[Any]) -> None:
+    """Turn a link into plain text: its opening and closing tokens render as nothing."""
+    for siblings in [tokens, *(t.children for t in _walk(tokens) if t.children)]:
+        if link_open in siblings:
+            start = siblings.index(link_open)
+            depth = 0
+            for token in siblings[start:]:
+                depth += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+                if token.type in ("link_open", "link_close") and depth <= 1:
+                    token.type, token.tag, token.content = "text", "", ""
+                if depth == 0:
+                    return
+            return
 
 
 def _walk(tokens: Iterable[Any]) -> Iterator[Any]:

@@ -148,7 +148,6 @@ class BuildResult:
     created: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
-    written: bool = False
 
     @property
     def errors(self) -> tuple[Problem, ...]:

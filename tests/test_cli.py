@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lxml import etree
 
 from conftest import DATA, article, feed_files, parse_feed, write_record
 from feedpub import __version__
@@ -123,3 +126,30 @@ def test_python_dash_m(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     expected = site / "expected" / "all.atom.xml"
     assert (tmp_path / "all.atom.xml").read_bytes() == expected.read_bytes()
+
+
+def test_killed_build_leaves_only_whole_feeds(corpus: Path, tmp_path: Path) -> None:
+    """Kill builds at several points while they write; every feed left must be whole."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "feedpub", "build", str(corpus), "-o", str(out)]
+    subprocess.run(
+        [*command, "--base-url", "https://old.example/"], check=True, capture_output=True
+    )
+    for n, delay in enumerate((0.4, 0.7, 1.0)):
+        # A new base URL changes every file, so the build is writing when it is killed.
+        process = subprocess.Popen(
+            [*command, "--base-url", f"https://new{n}.example/"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        for path in feed_files(out):
+            etree.parse(str(path))  # raises on a truncated or half-written file
+    done = subprocess.run(
+        [*command, "--base-url", "https://final.example/"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert not [p for p in out.rglob("*") if ".feedpub-tmp-" in p.name]
+    assert all(b"https://final.example/" in p.read_bytes() for p in feed_files(out))
