@@ -420,7 +420,7 @@ def _related(v: Vocab, rng: Random, i: int, j: int, seconds: int) -> Related:
     kind = rng.random()
     if kind < 0.30:
         # The pool grows with i so sharing stays frequent in small corpora
-        # and moderate (~4 uses per URL) at 100k records.
+        # and moderate (a handful of uses per URL) at 100k records.
         item = _pool_related(v.seed, rng.randrange(40 + i // 8))
     elif kind < 0.35 and i > 0:
         other = core(v.seed, rng.randrange(i))

@@ -37,7 +37,8 @@ class GroupResult:
 
 def slugify(name: str) -> str:
     """A lower-case ASCII, filesystem-safe form of `name`; empty when nothing is left."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    # casefold first: "Straße" is "strasse", not "strae".
+    text = unicodedata.normalize("NFKD", name.casefold()).encode("ascii", "ignore").decode("ascii")
     slug = _NOT_SLUG.sub("-", text.lower()).strip("-")[:_MAX_SLUG].rstrip("-")
     return f"{slug}-feed" if slug in _RESERVED else slug
 
@@ -62,7 +63,8 @@ def assign_slugs(names: dict[str, str], kind: str) -> tuple[dict[str, str], dict
                 slugs[key] = slug
                 continue
             digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
-            slugs[key] = f"{slug}-{digest}" if slug else digest
+            # slugify never gives "--", so a made-up slug cannot be another name's own.
+            slugs[key] = f"{slug or 'x'}--{digest}"
             why = (
                 f"has the same slug as {names[keys[0]]!r}"
                 if slug
@@ -118,6 +120,10 @@ def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
     provider_path: dict[str, str] = {}
     for article in kept:
         provider_path.setdefault(article.provider.domain, article.path)
+    for article in kept:
+        for item in article.related:
+            if item.provider is not None:
+                provider_path.setdefault(item.provider.domain, article.path)
 
     topic_slugs, warnings = assign_slugs(topic_names, "topic")
     problems.extend(

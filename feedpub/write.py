@@ -37,11 +37,11 @@ def write_files(output: Path, files: Mapping[str, bytes]) -> WriteResult:
     unchanged: list[str] = []
     for relpath in sorted(files):
         target = safe_path(output, relpath)
+        _ensure_folder(output, target.parent)  # before reading, so no link is followed
         old = read_existing(target)
         if old == files[relpath]:
             unchanged.append(relpath)
             continue
-        _ensure_folder(output, target.parent)
         _replace(target, files[relpath])
         (created if old is None else changed).append(relpath)
     return WriteResult(tuple(created), tuple(changed), tuple(unchanged))

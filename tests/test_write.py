@@ -1,0 +1,305 @@
+"""Writing: atomic, inside the output folder, unchanged files left alone, links not followed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from feedpub.errors import OutputError
+from feedpub.write import TEMP_MARK, WriteResult, remove_stale_temporaries, safe_path, write_files
+
+FILES = {
+    "all.atom.xml": b"<feed>all</feed>\n",
+    "all.rss.xml": b"<rss>all</rss>\n",
+    "topics/ai.atom.xml": b"<feed>ai</feed>\n",
+    "providers/news-example.rss.xml": b"<rss>news</rss>\n",
+}
+OLD_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09, far from any clock a test runs under
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below `folder` by relative path, links not followed."""
+    found = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = Path(root, name)
+            found[path.relative_to(folder).as_posix()] = (
+                b"-> " + os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+            )
+    return found
+
+
+def age(folder: Path) -> None:
+    """Give every file an old mtime, so any rewrite shows whatever the clock's resolution."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(OLD_NS, OLD_NS))
+
+
+def temporaries(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if TEMP_MARK in p.name]
+
+
+# --- writing and rewriting --------------------------------------------------------
+
+
+def test_first_write_creates_files_and_folders(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+
+    result = write_files(out, FILES)
+
+    assert result == WriteResult(created=tuple(sorted(FILES)), changed=(), unchanged=())
+    assert tree(out) == FILES
+    for relpath in FILES:
+        assert (out / relpath).is_file()
+        assert not (out / relpath).is_symlink()
+
+
+def test_identical_second_write_touches_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    write_files(out, FILES)
+    age(out)
+    before = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in out.rglob("*") if p.is_file()}
+
+    result = write_files(out, FILES)
+
+    assert result == WriteResult(created=(), changed=(), unchanged=tuple(sorted(FILES)))
+    after = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert all(mtime == OLD_NS for mtime, _ in after.values())
+
+
+def test_changed_file_is_replaced_whole_and_others_left_alone(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    write_files(out, FILES)
+    age(out)
+    # A reader holding the old file (here: a second name for it) keeps all of the old bytes.
+    reader = tmp_path / "held-by-a-reader"
+    os.link(out / "topics/ai.atom.xml", reader)
+    changed = {**FILES, "topics/ai.atom.xml": b"<feed>ai, updated</feed>\n"}
+
+    result = write_files(out, changed)
+
+    assert result == WriteResult(
+        created=(),
+        changed=("topics/ai.atom.xml",),
+        unchanged=tuple(sorted(set(FILES) - {"topics/ai.atom.xml"})),
+    )
+    assert tree(out) == changed
+    assert reader.read_bytes() == FILES["topics/ai.atom.xml"]
+    assert (out / "topics/ai.atom.xml").stat().st_mtime_ns != OLD_NS
+    assert (out / "all.atom.xml").stat().st_mtime_ns == OLD_NS
+
+
+def test_new_file_beside_old_ones_is_created(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    write_files(out, FILES)
+
+    result = write_files(out, {**FILES, "topics/climate.rss.xml": b"<rss>climate</rss>\n"})
+
+    assert result.created == ("topics/climate.rss.xml",)
+    assert result.changed == ()
+    assert (out / "topics/climate.rss.xml").read_bytes() == b"<rss>climate</rss>\n"
+
+
+def test_no_temporary_files_are_left_behind(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    write_files(out, FILES)
+    write_files(out, {k: v + b"<!-- changed -->\n" for k, v in FILES.items()})
+
+    assert temporaries(out) == []
+    assert sorted(tree(out)) == sorted(FILES)
+
+
+def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    (out / "topics").mkdir(parents=True)
+    stale = [out / f".x{TEMP_MARK}123", out / "topics" / f".ai.atom.xml{TEMP_MARK}99"]
+    for path in stale:
+        path.write_bytes(b"<feed>half a fe")
+    keep = out / "topics" / "notes.txt"
+    keep.write_bytes(b"not ours to remove")
+
+    result = write_files(out, FILES)
+
+    assert result.created == tuple(sorted(FILES))
+    assert temporaries(out) == []
+    assert keep.read_bytes() == b"not ours to remove"
+
+
+def test_remove_stale_temporaries_reports_what_it_removed(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    stale = tmp_path / "a" / f".f.rss.xml{TEMP_MARK}7"
+    stale.write_bytes(b"")
+    (tmp_path / "a" / "f.rss.xml").write_bytes(b"kept")
+
+    assert remove_stale_temporaries(tmp_path) == [stale]
+    assert not stale.exists()
+    assert (tmp_path / "a" / "f.rss.xml").read_bytes() == b"kept"
+
+
+def test_stale_temporaries_are_not_removed_through_a_linked_folder(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    theirs = elsewhere / f".x{TEMP_MARK}1"
+    theirs.write_bytes(b"someone else's file")
+    out = tmp_path / "feeds"
+    out.mkdir()
+    (out / "linked").symlink_to(elsewhere, target_is_directory=True)
+
+    remove_stale_temporaries(out)
+
+    assert theirs.read_bytes() == b"someone else's file"
+
+
+# --- staying inside the output folder ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "relpath",
+    [
+        "../x",
+        "..",
+        "/abs",
+        "/etc/passwd",
+        "a/../../b",
+        "a/..",
+        ".hidden",
+        "topics/.hidden.xml",
+        "a\\b",
+        "..\\x",
+        "",
+        ".",
+    ],
+)
+def test_safe_path_refuses_paths_that_could_leave_the_folder(relpath: str, tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="outside the output folder"):
+        safe_path(tmp_path, relpath)
+
+
+@pytest.mark.parametrize(
+    ("relpath", "parts"),
+    [
+        ("all.atom.xml", ("all.atom.xml",)),
+        ("topics/ai.rss.xml", ("topics", "ai.rss.xml")),
+        ("providers/news-example.atom.xml", ("providers", "news-example.atom.xml")),
+    ],
+)
+def test_safe_path_accepts_plain_relative_paths(
+    relpath: str, parts: tuple[str, ...], tmp_path: Path
+) -> None:
+    assert safe_path(tmp_path, relpath) == tmp_path.joinpath(*parts)
+
+
+def test_write_files_refuses_a_path_outside_and_writes_nothing_there(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+
+    with pytest.raises(OutputError):
+        write_files(out, {"../escaped.xml": b"<rss/>"})
+
+    assert not (tmp_path / "escaped.xml").exists()
+
+
+def test_symlinked_sub_folder_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "ai.atom.xml").write_bytes(b"precious")
+    out = tmp_path / "feeds"
+    out.mkdir()
+    (out / "topics").symlink_to(elsewhere, target_is_directory=True)
+
+    with pytest.raises(OutputError, match="symbolic link"):
+        write_files(out, {"topics/ai.atom.xml": b"<feed>ai</feed>\n"})
+
+    assert tree(elsewhere) == {"ai.atom.xml": b"precious"}
+    assert (out / "topics").is_symlink()
+
+
+def test_symlinked_sub_folder_is_refused_even_when_it_holds_the_same_bytes(
+    tmp_path: Path,
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "ai.atom.xml").write_bytes(b"<feed>ai</feed>\n")
+    out = tmp_path / "feeds"
+    out.mkdir()
+    (out / "topics").symlink_to(elsewhere, target_is_directory=True)
+
+    # The same refusal as above: whether a link is followed must not depend on what is there.
+    with pytest.raises(OutputError, match="symbolic link"):
+        write_files(out, {"topics/ai.atom.xml": b"<feed>ai</feed>\n"})
+
+
+def test_symlink_at_a_target_file_is_replaced_not_written_through(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"do not overwrite")
+    out = tmp_path / "feeds"
+    out.mkdir()
+    (out / "all.atom.xml").symlink_to(victim)
+
+    write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
+
+    assert victim.read_bytes() == b"do not overwrite"
+    assert not (out / "all.atom.xml").is_symlink()
+    assert (out / "all.atom.xml").read_bytes() == b"<feed>all</feed>\n"
+
+
+def test_symlink_to_identical_bytes_is_still_replaced_by_a_file(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.xml"
+    victim.write_bytes(b"<feed>all</feed>\n")
+    out = tmp_path / "feeds"
+    out.mkdir()
+    (out / "all.atom.xml").symlink_to(victim)
+
+    result = write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
+
+    assert result.unchanged == ()
+    assert not (out / "all.atom.xml").is_symlink()
+    assert (out / "all.atom.xml").read_bytes() == b"<feed>all</feed>\n"
+
+
+def test_dangling_symlink_at_a_target_file_creates_nothing_at_its_target(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    out.mkdir()
+    (out / "all.atom.xml").symlink_to(tmp_path / "planted.xml")
+
+    write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
+
+    assert not (tmp_path / "planted.xml").exists()
+    assert (out / "all.atom.xml").read_bytes() == b"<feed>all</feed>\n"
+
+
+def test_symlink_at_the_temporary_name_is_not_followed(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    out.mkdir()
+    temp = out / f".all.atom.xml{TEMP_MARK}{os.getpid()}"
+    temp.symlink_to(tmp_path / "planted.xml")
+
+    write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
+
+    assert not (tmp_path / "planted.xml").exists()
+    assert (out / "all.atom.xml").read_bytes() == b"<feed>all</feed>\n"
+    assert temporaries(out) == []
+
+
+def test_folder_at_a_target_file_path_is_an_output_error(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    (out / "all.atom.xml").mkdir(parents=True)
+
+    with pytest.raises(OutputError, match="cannot write"):
+        write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
+
+    assert temporaries(out) == []
+
+
+def test_file_where_a_folder_is_needed_is_an_output_error(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    out.mkdir()
+    (out / "topics").write_bytes(b"a file")
+
+    with pytest.raises(OutputError, match="not a folder"):
+        write_files(out, {"topics/ai.atom.xml": b"<feed>ai</feed>\n"})
+
+    assert (out / "topics").read_bytes() == b"a file"
