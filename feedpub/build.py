@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from feedpub.config import Config
+from feedpub.diff import FeedDiff, diff_feeds
 from feedpub.errors import ConfigError, RecordsError
 from feedpub.group import GroupResult, group_feeds
 from feedpub.load import load_records
 from feedpub.render import FORMATS
 from feedpub.types import BuildResult, Feed, Problem
-from feedpub.write import write_files
+from feedpub.write import plan_files, write_files
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,29 +50,44 @@ def check(config: Config) -> Checked:
     return Checked(grouped, tuple(problems), loaded.files, skipped)
 
 
-def build(config: Config) -> BuildResult:
+def build(config: Config, *, check_only: bool = False) -> BuildResult:
     """Read the records, group them, render every feed in every format and write them.
 
-    Raises `RecordsError`, having written nothing, when a record has an error and
+    With `check_only`, write nothing and say what a build would change. Raises
+    `RecordsError`, having written nothing, when a record has an error and
     `config.skip_invalid` is off.
     """
-    if not config.base_url:
-        raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
-    checked = check(config)
-    if checked.has_errors and not config.skip_invalid:
-        raise RecordsError(checked.problems)
-    feeds = checked.grouped.feeds
-    written = write_files(config.output, render_feeds(feeds, config))
+    checked, files = prepare(config)
+    act = plan_files if check_only else write_files
+    plan = act(config.output, files)
     return BuildResult(
         problems=checked.problems,
         records=checked.files,
         drafts=checked.grouped.drafts,
         skipped=checked.skipped,
-        feeds=feeds,
-        created=written.created,
-        changed=written.changed,
-        unchanged=written.unchanged,
+        feeds=checked.grouped.feeds,
+        created=plan.created,
+        changed=plan.changed,
+        unchanged=plan.unchanged,
+        removed=plan.removed,
+        checked_only=check_only,
     )
+
+
+def prepare(config: Config) -> tuple[Checked, dict[str, bytes]]:
+    """Check the records and render every file a build would write, by relative path."""
+    if not config.base_url:
+        raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
+    checked = check(config)
+    if checked.has_errors and not config.skip_invalid:
+        raise RecordsError(checked.problems)
+    return checked, render_feeds(checked.grouped.feeds, config)
+
+
+def diff(config: Config) -> list[FeedDiff]:
+    """Per feed file a build would change, the entry ids it would add and remove."""
+    _, files = prepare(config)
+    return diff_feeds(config.output, plan_files(config.output, files), files)
 
 
 def render_feeds(feeds: tuple[Feed, ...], config: Config) -> dict[str, bytes]:

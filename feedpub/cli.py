@@ -16,15 +16,16 @@ import click
 
 from feedpub import __version__
 from feedpub.build import build as build_feeds
-from feedpub.build import check
+from feedpub.build import check, diff
 from feedpub.config import load_config
+from feedpub.diff import FeedDiff
 from feedpub.errors import ConfigError, FeedpubError, RecordsError
-from feedpub.types import Problem
+from feedpub.types import BuildResult, Problem
 
 Command = Callable[..., Any]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="feedpub")
 def cli() -> None:
     """Publish RSS and Atom feeds from a folder of Markdown article records."""
@@ -35,23 +36,70 @@ def _source_options(command: Command) -> Command:
     for option in reversed(
         [
             click.argument(
-                "source", required=False, type=click.Path(file_okay=False, path_type=Path)
+                "source",
+                required=False,
+                envvar="FEEDPUB_SOURCE",
+                type=click.Path(file_okay=False, path_type=Path),
             ),
             click.option(
                 "--config",
                 "config_file",
+                envvar="FEEDPUB_CONFIG",
+                show_envvar=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path),
                 help="Configuration file.  [default: ./feedpub.yaml when present]",
             ),
             click.option(
                 "--include-drafts/--no-include-drafts",
                 default=None,
+                envvar="FEEDPUB_INCLUDE_DRAFTS",
+                show_envvar=True,
                 help="Treat records marked `published: false` as published.  [default: no]",
             ),
             click.option(
                 "--strict/--no-strict",
                 default=None,
+                envvar="FEEDPUB_STRICT",
+                show_envvar=True,
                 help="Count warnings as errors.  [default: no]",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _build_options(command: Command) -> Command:
+    """The options of the commands that build feeds (or say what a build would do)."""
+    for option in reversed(
+        [
+            click.option(
+                "-o",
+                "--output",
+                envvar=["FEEDPUB_OUTPUT", "FEEDPUB_OUT"],
+                show_envvar=True,
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Folder to write the feeds to.  [default: feeds]",
+            ),
+            click.option(
+                "--base-url",
+                envvar="FEEDPUB_BASE_URL",
+                show_envvar=True,
+                help="Public URL of the output folder, for feed ids and self links.",
+            ),
+            click.option(
+                "--max-items",
+                envvar="FEEDPUB_MAX_ITEMS",
+                show_envvar=True,
+                type=click.IntRange(min=1),
+                help="Most entries per feed.  [default: 50]",
+            ),
+            click.option(
+                "--skip-invalid/--no-skip-invalid",
+                default=None,
+                envvar="FEEDPUB_SKIP_INVALID",
+                show_envvar=True,
+                help="Publish the valid records when others have errors.  [default: no]",
             ),
         ]
     ):
@@ -61,58 +109,87 @@ def _source_options(command: Command) -> Command:
 
 @cli.command()
 @_source_options
+@_build_options
 @click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the feeds to.  [default: feeds]",
-)
-@click.option("--base-url", help="Public URL of the output folder, for feed ids and self links.")
-@click.option(
-    "--max-items", type=click.IntRange(min=1), help="Most entries per feed.  [default: 50]"
+    "--check",
+    is_flag=True,
+    envvar="FEEDPUB_CHECK",
+    show_envvar=True,
+    help="Write nothing; exit 1 when the output folder is not what a build would write.",
 )
 @click.option(
-    "--skip-invalid/--no-skip-invalid",
-    default=None,
-    help="Publish the valid records when others have errors.  [default: no]",
+    "-v", "--verbose", is_flag=True, help="With --check: also list the entries that would change."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    envvar="FEEDPUB_JSON",
+    show_envvar=True,
+    help="Print a summary as JSON on stdout (messages stay on stderr).",
 )
 def build(
-    source: Path | None,
-    config_file: Path | None,
-    include_drafts: bool | None,
-    strict: bool | None,
-    output: Path | None,
-    base_url: str | None,
-    max_items: int | None,
-    skip_invalid: bool | None,
+    config_file: Path | None, check: bool, verbose: bool, as_json: bool, **options: Any
 ) -> None:
     """Build the feeds from SOURCE (default: seeds) into the output folder.
+
+    Files whose bytes would not change are left alone; files an earlier build wrote
+    that are no longer wanted are removed; files feedpub did not write are never touched.
 
     Example:
 
     \b
         feedpub build seeds -o feeds --base-url https://example.org/feeds/
+        feedpub build --check        # in CI: are the committed feeds current?
     """
     with _reporting():
-        config = load_config(
-            config_file,
-            source=source,
-            output=output,
-            base_url=base_url,
-            max_items=max_items,
-            include_drafts=include_drafts,
-            skip_invalid=skip_invalid,
-            strict=strict,
-        )
-        result = build_feeds(config)
+        config = load_config(config_file, **options)
+        result = build_feeds(config, check_only=check)
+        diffs = diff(config) if check and verbose and not result.is_current else []
     _print_problems(result.problems)
+    if as_json:
+        click.echo(json.dumps(_summary(result), indent=2, ensure_ascii=False))
+    if check:
+        for status, paths in (
+            ("create", result.created),
+            ("change", result.changed),
+            ("remove", result.removed),
+        ):
+            for path in paths:
+                click.echo(f"would {status} {config.output / path}", err=True)
+        _print_diffs(diffs)
+        verdict = "are current" if result.is_current else "are NOT current: run feedpub build"
+        click.echo(f"{config.output}: the feeds {verdict}", err=True)
+        if not result.is_current:
+            raise SystemExit(1)
+        return
     click.echo(
         f"{len(result.feeds)} feeds from {result.records} records "
         f"({result.drafts} drafts left out, {result.skipped} skipped) in {config.output}: "
         f"{len(result.created)} files created, {len(result.changed)} changed, "
-        f"{len(result.unchanged)} unchanged",
+        f"{len(result.removed)} removed, {len(result.unchanged)} unchanged",
         err=True,
     )
+
+
+@cli.command("diff")
+@_source_options
+@_build_options
+def diff_command(config_file: Path | None, **options: Any) -> None:
+    """Show, per feed, the entries a build would add and remove; write nothing.
+
+    The output is Markdown, ready for a pull-request comment.
+
+    Example:
+
+    \b
+        feedpub diff seeds > feed-changes.md
+    """
+    with _reporting():
+        diffs = diff(load_config(config_file, **options))
+    if not diffs:
+        click.echo("No feed would change.")
+    _print_diffs(diffs, err=False)
 
 
 @cli.command()
@@ -178,3 +255,28 @@ def _reporting() -> Iterator[None]:
 def _print_problems(problems: Iterable[Problem]) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
+
+
+def _print_diffs(diffs: Iterable[FeedDiff], *, err: bool = True) -> None:
+    for d in diffs:
+        click.echo(f"### {d.path} ({d.status}: +{len(d.added)} -{len(d.removed)})", err=err)
+        for entry_id in d.added:
+            click.echo(f"+ {entry_id}", err=err)
+        for entry_id in d.removed:
+            click.echo(f"- {entry_id}", err=err)
+
+
+def _summary(result: BuildResult) -> dict[str, Any]:
+    return {
+        "checked_only": result.checked_only,
+        "current": result.is_current,
+        "records": result.records,
+        "drafts": result.drafts,
+        "skipped": result.skipped,
+        "feeds": len(result.feeds),
+        "created": list(result.created),
+        "changed": list(result.changed),
+        "removed": list(result.removed),
+        "unchanged": list(result.unchanged),
+        "problems": [asdict(p) for p in result.problems],
+    }

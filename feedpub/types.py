@@ -138,7 +138,10 @@ class Feed:
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    """What a build read, found and wrote. Paths are relative to the output folder."""
+    """What a build read, found and wrote (or, when `checked_only`, would write).
+
+    Paths are relative to the output folder.
+    """
 
     problems: tuple[Problem, ...]
     records: int
@@ -148,6 +151,13 @@ class BuildResult:
     created: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    checked_only: bool = False
+
+    @property
+    def is_current(self) -> bool:
+        """True when the output folder already held exactly what the build wants."""
+        return not (self.created or self.changed or self.removed)
 
     @property
     def errors(self) -> tuple[Problem, ...]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +16,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from conftest import DATA, article, feed_files, parse_feed, write_record
-from feedpub import __version__
+from feedpub import __version__, build, load_config
 from feedpub.cli import cli
 
 BASE = "https://feeds.example.org/"
@@ -46,7 +49,7 @@ def test_build_writes_feeds_with_defaults(folder: Path) -> None:
         "topics/privacy.atom.xml",
         "topics/privacy.rss.xml",
     ]
-    assert "8 files created" in err
+    assert "9 files created" in err  # the 8 feeds and the manifest
 
 
 def test_build_options(folder: Path) -> None:
@@ -153,3 +156,120 @@ def test_killed_build_leaves_only_whole_feeds(corpus: Path, tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert not [p for p in out.rglob("*") if ".feedpub-tmp-" in p.name]
     assert all(b"https://final.example/" in p.read_bytes() for p in feed_files(out))
+
+
+# --- CI use: check mode, JSON summary, diff, pruning, environment -------------------
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "feedpub", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _mtimes(folder: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_ci_cycle_on_hundreds_of_records(corpus: Path, tmp_path: Path) -> None:
+    """Build; check; edit one record; check names the files; build rewrites only those;
+    delete a topic's records and its feeds go; a foreign file survives all of it."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(corpus, seeds)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "CNAME").write_text("feeds.example.org\n")
+    common = [str(seeds), "-o", str(out), "--base-url", BASE]
+
+    assert _run("build", *common).returncode == 0
+    before = _mtimes(out)
+    time.sleep(0.01)
+    check = _run("build", "--check", *common)
+    assert check.returncode == 0, check.stderr
+    assert "are current" in check.stderr
+    assert _mtimes(out) == before
+
+    # Edit the newest published record's title: it is in `all` and its own feeds.
+    result = build(load_config(source=seeds, output=tmp_path / "scratch", base_url=BASE))
+    newest = result.feeds[0].entries[0]
+    record = next(p for p in seeds.rglob("*.md") if newest.id in p.read_text())
+    record.write_text(record.read_text().replace(newest.title, "An edited title", 1))
+    holding = {
+        f"{feed.name}{suffix}"
+        for feed in result.feeds
+        if any(e.id == newest.id or newest.id in {r.href for r in e.related} for e in feed.entries)
+        for suffix in (".atom.xml", ".rss.xml")
+    }
+
+    check = _run("build", "--check", "--json", *common)
+    assert check.returncode == 1
+    summary = json.loads(check.stdout)
+    would_change = set(summary["changed"]) - {".feedpub-manifest.json"}
+    assert would_change and would_change <= holding
+    assert not summary["created"] and not summary["removed"]
+    for path in would_change:
+        assert f"would change {out / path}" in check.stderr
+
+    built = _run("build", "--json", *common)
+    assert built.returncode == 0, built.stderr
+    assert set(json.loads(built.stdout)["changed"]) == would_change
+    after = _mtimes(out)
+    rewritten = {p.relative_to(out).as_posix() for p in after if after[p] != before.get(p)}
+    assert rewritten == would_change
+
+    # Remove every record of the rarest topic: its feeds disappear, nothing else of ours.
+    rare = sorted(
+        (feed for feed in result.feeds if feed.kind == "topic"), key=lambda f: len(f.entries)
+    )[0]
+    topic = rare.title.split(": ", 1)[1]
+    removed = 0
+    for path in seeds.rglob("*.md"):
+        text = path.read_text()
+        if f'- "{topic}"' in text or f"- {topic}\n" in text:
+            path.unlink()
+            removed += 1
+    assert removed
+    built = _run("build", "--json", *common)
+    assert built.returncode == 0, built.stderr
+    assert f"{rare.name}.atom.xml" in json.loads(built.stdout)["removed"]
+    assert not (out / f"{rare.name}.atom.xml").exists()
+    assert not (out / f"{rare.name}.rss.xml").exists()
+    assert (out / "CNAME").read_text() == "feeds.example.org\n"
+    assert _run("build", "--check", *common).returncode == 0
+
+
+def test_diff_lists_entries_added_and_removed(folder: Path) -> None:
+    for n in (1, 2):
+        write_record(folder / "seeds", f"{n}.md", article(n))
+    assert invoke("build", "--base-url", BASE)[0] == 0
+    (folder / "seeds" / "1.md").unlink()
+    write_record(folder / "seeds", "3.md", article(3))
+
+    code, out, _ = invoke("diff", "--base-url", BASE)
+    assert code == 0
+    assert "### all.atom.xml (changed: +1 -1)" in out
+    assert "+ https://news.example/a/3" in out
+    assert "- https://news.example/a/1" in out
+
+    code, _, err = invoke("build", "--check", "--verbose", "--base-url", BASE)
+    assert code == 1
+    assert "+ https://news.example/a/3" in err
+
+
+def test_environment_variables_set_options(folder: Path) -> None:
+    write_record(folder / "in", "a.md", article(1))
+    done = _run(
+        "build",
+        env={
+            "FEEDPUB_SOURCE": "in",
+            "FEEDPUB_OUT": "elsewhere",
+            "FEEDPUB_BASE_URL": BASE,
+            "FEEDPUB_MAX_ITEMS": "1",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    assert (folder / "elsewhere" / "all.atom.xml").is_file()

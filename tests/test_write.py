@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from feedpub.errors import OutputError
-from feedpub.write import TEMP_MARK, WriteResult, remove_stale_temporaries, safe_path, write_files
+from feedpub.write import (
+    MANIFEST,
+    TEMP_MARK,
+    Plan,
+    plan_files,
+    read_manifest,
+    remove_stale_temporaries,
+    safe_path,
+    write_files,
+)
 
 FILES = {
     "all.atom.xml": b"<feed>all</feed>\n",
@@ -19,11 +28,23 @@ FILES = {
 OLD_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09, far from any clock a test runs under
 
 
+def feeds_only(plan: Plan) -> Plan:
+    """The plan without feedpub's manifest, which every write also keeps current."""
+    return Plan(
+        *(
+            tuple(p for p in paths if p != MANIFEST)
+            for paths in (plan.created, plan.changed, plan.unchanged, plan.removed)
+        )
+    )
+
+
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file below `folder` by relative path, links not followed."""
+    """Every file below `folder` but the manifest, by relative path, links not followed."""
     found = {}
     for root, _, names in os.walk(folder):
         for name in names:
+            if name == MANIFEST:
+                continue
             path = Path(root, name)
             found[path.relative_to(folder).as_posix()] = (
                 b"-> " + os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
@@ -50,7 +71,7 @@ def test_first_write_creates_files_and_folders(tmp_path: Path) -> None:
 
     result = write_files(out, FILES)
 
-    assert result == WriteResult(created=tuple(sorted(FILES)), changed=(), unchanged=())
+    assert feeds_only(result) == Plan(created=tuple(sorted(FILES)), changed=(), unchanged=())
     assert tree(out) == FILES
     for relpath in FILES:
         assert (out / relpath).is_file()
@@ -65,7 +86,7 @@ def test_identical_second_write_touches_nothing(tmp_path: Path) -> None:
 
     result = write_files(out, FILES)
 
-    assert result == WriteResult(created=(), changed=(), unchanged=tuple(sorted(FILES)))
+    assert feeds_only(result) == Plan(created=(), changed=(), unchanged=tuple(sorted(FILES)))
     after = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert all(mtime == OLD_NS for mtime, _ in after.values())
@@ -82,7 +103,7 @@ def test_changed_file_is_replaced_whole_and_others_left_alone(tmp_path: Path) ->
 
     result = write_files(out, changed)
 
-    assert result == WriteResult(
+    assert feeds_only(result) == Plan(
         created=(),
         changed=("topics/ai.atom.xml",),
         unchanged=tuple(sorted(set(FILES) - {"topics/ai.atom.xml"})),
@@ -99,8 +120,8 @@ def test_new_file_beside_old_ones_is_created(tmp_path: Path) -> None:
 
     result = write_files(out, {**FILES, "topics/climate.rss.xml": b"<rss>climate</rss>\n"})
 
-    assert result.created == ("topics/climate.rss.xml",)
-    assert result.changed == ()
+    assert feeds_only(result).created == ("topics/climate.rss.xml",)
+    assert feeds_only(result).changed == ()
     assert (out / "topics/climate.rss.xml").read_bytes() == b"<rss>climate</rss>\n"
 
 
@@ -124,7 +145,7 @@ def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
 
     result = write_files(out, FILES)
 
-    assert result.created == tuple(sorted(FILES))
+    assert feeds_only(result).created == tuple(sorted(FILES))
     assert temporaries(out) == []
     assert keep.read_bytes() == b"not ours to remove"
 
@@ -255,7 +276,7 @@ def test_symlink_to_identical_bytes_is_still_replaced_by_a_file(tmp_path: Path) 
 
     result = write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
 
-    assert result.unchanged == ()
+    assert feeds_only(result).unchanged == ()
     assert not (out / "all.atom.xml").is_symlink()
     assert (out / "all.atom.xml").read_bytes() == b"<feed>all</feed>\n"
 
@@ -303,3 +324,91 @@ def test_file_where_a_folder_is_needed_is_an_output_error(tmp_path: Path) -> Non
         write_files(out, {"topics/ai.atom.xml": b"<feed>ai</feed>\n"})
 
     assert (out / "topics").read_bytes() == b"a file"
+
+
+# --- the manifest, pruning and planning -------------------------------------------
+
+
+def test_manifest_lists_the_files_sorted_without_timestamps(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    write_files(out, FILES)
+    text = (out / MANIFEST).read_text()
+    assert read_manifest(out) == sorted(FILES)
+    write_files(tmp_path / "again", dict(reversed(FILES.items())))
+    assert (tmp_path / "again" / MANIFEST).read_text() == text
+    assert '"files"' in text and "20" not in text  # no dates, no times
+
+
+def test_files_no_longer_wanted_are_removed_with_their_empty_folders(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    write_files(out, FILES)
+    smaller = {k: v for k, v in FILES.items() if not k.startswith("topics/")}
+
+    result = write_files(out, smaller)
+
+    assert result.removed == ("topics/ai.atom.xml",)
+    assert tree(out) == smaller
+    assert not (out / "topics").exists()
+    assert read_manifest(out) == sorted(smaller)
+
+
+def test_files_feedpub_did_not_write_are_never_touched(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    (out / "topics").mkdir(parents=True)
+    (out / "CNAME").write_text("feeds.example.org\n")
+    (out / "topics" / "handmade.xml").write_text("<mine/>")
+    write_files(out, FILES)
+
+    result = write_files(out, {"all.atom.xml": FILES["all.atom.xml"]})
+
+    assert set(result.removed) == set(FILES) - {"all.atom.xml"}
+    assert (out / "CNAME").read_text() == "feeds.example.org\n"
+    assert (out / "topics" / "handmade.xml").read_text() == "<mine/>"
+
+
+def test_a_manifest_edited_to_point_outside_deletes_nothing_there(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    write_files(out, FILES)
+    (out / MANIFEST).write_text('{"files": ["../victim.txt", "/etc/hostname", "all.atom.xml"]}')
+
+    result = write_files(out, FILES)
+
+    assert result.removed == ()
+    assert victim.read_text() == "keep me"
+
+
+def test_a_corrupt_manifest_is_ignored_and_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    write_files(out, FILES)
+    (out / MANIFEST).write_text("{not json")
+
+    result = write_files(out, FILES)
+
+    assert result.removed == ()
+    assert result.changed == (MANIFEST,)
+    assert read_manifest(out) == sorted(FILES)
+
+
+def test_plan_says_what_a_write_would_do_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    write_files(out, FILES)
+    age(out)
+    wanted = {k: v for k, v in FILES.items() if k != "all.rss.xml"}
+    wanted["topics/ai.atom.xml"] = b"<feed>new</feed>\n"
+    wanted["topics/climate.atom.xml"] = b"<feed>climate</feed>\n"
+    before = tree(out)
+
+    plan = plan_files(out, wanted)
+
+    assert feeds_only(plan) == Plan(
+        created=("topics/climate.atom.xml",),
+        changed=("topics/ai.atom.xml",),
+        unchanged=("all.atom.xml", "providers/news-example.rss.xml"),
+        removed=("all.rss.xml",),
+    )
+    assert MANIFEST in plan.changed
+    assert not plan.is_current
+    assert tree(out) == before
+    assert plan_files(out, FILES).is_current
