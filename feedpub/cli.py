@@ -6,9 +6,10 @@ Exit codes: 0 success, 1 invalid records (nothing written), 2 usage or configura
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from feedpub.build import check, diff
 from feedpub.config import load_config
 from feedpub.diff import FeedDiff
 from feedpub.errors import ConfigError, FeedpubError, RecordsError
+from feedpub.serve import make_server, source_fingerprint
+from feedpub.serve import watch as watch_source
 from feedpub.types import BuildResult, Problem
 
 Command = Callable[..., Any]
@@ -280,3 +283,90 @@ def _summary(result: BuildResult) -> dict[str, Any]:
         "unchanged": list(result.unchanged),
         "problems": [asdict(p) for p in result.problems],
     }
+
+
+@cli.command()
+@click.argument(
+    "output",
+    required=False,
+    envvar="FEEDPUB_OUTPUT",
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port."
+)
+@click.option("--watch", is_flag=True, help="Rebuild the feeds whenever a record changes.")
+@click.option(
+    "--source",
+    envvar="FEEDPUB_SOURCE",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --watch: the records to build from.  [default: seeds]",
+)
+@click.option(
+    "--config",
+    "config_file",
+    envvar="FEEDPUB_CONFIG",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Configuration file.  [default: ./feedpub.yaml when present]",
+)
+@click.option(
+    "--base-url",
+    envvar="FEEDPUB_BASE_URL",
+    help="With --watch: base URL for rebuilds.  [default: the config's, else this server]",
+)
+def serve(
+    output: Path | None,
+    bind: str,
+    port: int,
+    watch: bool,
+    source: Path | None,
+    config_file: Path | None,
+    base_url: str | None,
+) -> None:
+    """Serve the output folder (default: feeds) for feed readers on this machine.
+
+    Example:
+
+    \b
+        feedpub serve feeds --port 8000 --watch
+    """
+    with _reporting():
+        config = load_config(
+            config_file, require_base_url=False, output=output, source=source, base_url=base_url
+        )
+    try:
+        server = make_server(config.output, bind, port)
+    except OSError as e:
+        raise click.ClickException(f"cannot listen on {bind}:{port}: {e.strerror or e}") from e
+    url = f"http://{bind}:{server.server_address[1]}/"
+    stop = threading.Event()
+    if watch:
+        if not config.base_url:
+            config = replace(config, base_url=url)
+
+        def rebuild() -> None:
+            try:
+                result = build_feeds(config)
+            except FeedpubError as e:
+                if isinstance(e, RecordsError):
+                    _print_problems(e.problems)
+                click.echo(f"rebuild failed: {e}", err=True)
+                return
+            changed = len(result.created) + len(result.changed) + len(result.removed)
+            click.echo(f"rebuilt: {changed} files changed", err=True)
+
+        rebuild()
+        threading.Thread(
+            target=watch_source,
+            args=(lambda: source_fingerprint(config.source, config_file), rebuild, stop),
+            daemon=True,
+        ).start()
+    click.echo(f"Serving {config.output} at {url} (Ctrl-C to stop)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()

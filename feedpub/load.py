@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -204,7 +203,11 @@ class _Fields:
         if value.tzinfo is None:
             self.report(key, "no time zone, taken as UTC", "warning")
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            self.report(key, f"not a date in UTC's range: {_show(text)}", severity)
+            return None
 
     def integer(self, key: Key) -> int | None:
         value = self.get(key)
@@ -222,7 +225,7 @@ class _Fields:
         value = self.get(key)
         if value is None:
             return default
-        if value in _TRUE or value in _FALSE:
+        if isinstance(value, str) and (value in _TRUE or value in _FALSE):
             return value in _TRUE
         self.report(key, f"must be true or false: {_show(value)}")
         return default
@@ -412,40 +415,27 @@ def render_markdown(body: str, base_url: str) -> str:
         return ""
     md = _markdown()
     tokens = md.parse(body)
-    for token in _walk(tokens):
-        attr = {"link_open": "href", "image": "src"}.get(token.type)
-        if attr is None:
-            continue
-        url = urljoin(base_url, str(token.attrGet(attr) or ""))
-        if is_web_url(url):
-            token.attrSet(attr, url)
-        elif token.type == "image":  # not a web image: keep its description as text
-            token.type, token.content, token.children = "text", token.content, None
-        else:  # not a web link (mailto:, ftp:, ...): keep its text, drop the link
-            _unlink(token, tokens)
+    # Links and images are children of inline tokens, and links do not nest, so one pass
+    # over each list of children can drop a link's opening and closing tokens together.
+    for inline in tokens:
+        unlinking = False
+        for token in inline.children or ():
+            if token.type == "link_close" and unlinking:
+                token.type, token.tag, token.content = "text", "", ""
+                unlinking = False
+                continue
+            attr = {"link_open": "href", "image": "src"}.get(token.type)
+            if attr is None:
+                continue
+            url = urljoin(base_url, str(token.attrGet(attr) or ""))
+            if is_web_url(url):
+                token.attrSet(attr, url)
+            elif token.type == "image":  # not a web image: keep its description as text
+                token.type, token.content, token.children = "text", token.content, None
+            else:  # not a web link (mailto:, ftp:, ...): keep its text, drop the link
+                token.type, token.tag, token.content = "text", "", ""
+                unlinking = True
     return str(md.renderer.render(tokens, md.options, {}))
-
-
-def _unlink(link_open: Any, tokens: list[Any]) -> None:
-    """Turn a link into plain text: its opening and closing tokens render as nothing."""
-    for siblings in [tokens, *(t.children for t in _walk(tokens) if t.children)]:
-        if link_open in siblings:
-            start = siblings.index(link_open)
-            depth = 0
-            for token in siblings[start:]:
-                depth += {"link_open": 1, "link_close": -1}.get(token.type, 0)
-                if token.type in ("link_open", "link_close") and depth <= 1:
-                    token.type, token.tag, token.content = "text", "", ""
-                if depth == 0:
-                    return
-            return
-
-
-def _walk(tokens: Iterable[Any]) -> Iterator[Any]:
-    for token in tokens:
-        yield token
-        if token.children:
-            yield from _walk(token.children)
 
 
 def _dotted(key: Key) -> str:

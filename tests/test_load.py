@@ -1,0 +1,458 @@
+"""load: record files to Articles, every problem collected, nothing unsafe let through."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import DATA, article, record_text
+from feedpub.load import find_records, load_records, parse_record, read_record
+from feedpub.types import Article, Problem
+
+INVALID = DATA / "invalid"
+CASES = sorted(p.name for p in INVALID.glob("*.md"))
+SECRET = article(0)["secured"]
+
+HEAD = """\
+---
+title: A record
+webUrl: https://news.example/a/1
+publishedDateTime: 2026-01-02T10:00:00Z
+provider:
+  name: News Example
+  domain: news.example
+"""  # seven lines: the next key is on line 8
+
+
+def parse(text: str | bytes, path: str = "seeds/x.md") -> tuple[Article | None, list[Problem]]:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return parse_record(path, data)
+
+
+def load_one(text: str | bytes) -> Article:
+    """The article of a record that must load without any problem."""
+    loaded, problems = parse(text)
+    assert problems == []
+    assert loaded is not None
+    return loaded
+
+
+# --- bad input, one file pair per case ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_invalid_record_gives_exactly_the_expected_problems(name: str) -> None:
+    data = (INVALID / name).read_bytes()
+    expected = (INVALID / name).with_suffix(".expected.txt").read_text(encoding="utf-8")
+    loaded, problems = parse_record(f"invalid/{name}", data)
+    assert [str(p) for p in problems] == expected.splitlines()
+    # An error means no article; warnings alone leave a usable one.
+    assert (loaded is None) == any(p.is_error for p in problems)
+
+
+def test_every_invalid_case_has_its_expected_problems() -> None:
+    assert len(CASES) >= 20
+    expected = {p.name.removesuffix(".expected.txt") for p in INVALID.glob("*.expected.txt")}
+    assert expected == {name.removesuffix(".md") for name in CASES}
+    for name in CASES:
+        text = (INVALID / name).with_suffix(".expected.txt").read_text(encoding="utf-8")
+        assert text.strip(), f"{name}: no expected problem"
+
+
+# --- YAML 1.1 words, BOM, line endings -------------------------------------------------
+
+
+@pytest.mark.parametrize("title", ["No", "1e3", "2020", "On", "yes", "0x1F", "null!", "12:30"])
+def test_title_written_as_a_yaml_11_word_stays_that_text(title: str) -> None:
+    text = HEAD.replace("title: A record", f"title: {title}") + "---\n"
+    assert load_one(text).title == title
+
+
+def test_topics_and_provider_written_as_yaml_11_words_stay_that_text() -> None:
+    text = HEAD.replace("name: News Example", "name: Yes") + (
+        "topics:\n  - On\n  - 2020\n  - 1e3\n  - off\ncategory: No\ntype: 1.0\n---\n"
+    )
+    loaded = load_one(text)
+    assert loaded.topics == ("On", "2020", "1e3", "off")
+    assert loaded.provider.name == "Yes"
+    assert loaded.category == "No"
+    assert loaded.type == "1.0"
+
+
+@pytest.mark.parametrize(
+    ("written", "published"), [("true", True), ("false", False), ("False", False), (None, True)]
+)
+def test_published_flag_is_read_by_the_schema(written: str | None, published: bool) -> None:
+    line = f"published: {written}\n" if written is not None else ""
+    assert load_one(HEAD + line + "---\n").published is published
+
+
+def test_byte_order_mark_is_accepted() -> None:
+    plain = load_one(HEAD + "---\nBody.\n")
+    with_bom = load_one(b"\xef\xbb\xbf" + (HEAD + "---\nBody.\n").encode())
+    assert with_bom == plain
+    assert with_bom.title == "A record"
+
+
+def test_byte_order_mark_keeps_line_numbers() -> None:
+    _, problems = parse(b"\xef\xbb\xbf" + (HEAD + "topics: AI\n---\n").encode())
+    assert [(p.line, p.field) for p in problems] == [(8, "topics")]
+
+
+CRLF_RECORD = """\
+---
+title: A record
+webUrl: https://news.example/a/1
+publishedDateTime: 2026-01-02T10:00:00
+provider:
+  name: News Example
+  domain: news.example
+topics: AI
+related:
+  - title: No link
+excerpt: First.
+excerpt: Second.
+---
+Line one
+line two.
+"""
+
+
+def test_crlf_record_loads_with_the_right_lines() -> None:
+    loaded, problems = parse(CRLF_RECORD.replace("\n", "\r\n"))
+    assert [str(p) for p in problems] == [
+        "seeds/x.md:12: excerpt: warning: duplicate key; the last one is used",
+        "seeds/x.md:4: publishedDateTime: warning: no time zone, taken as UTC",
+        "seeds/x.md:8: topics: warning: one topic where a list was expected, taken as a list",
+        "seeds/x.md:10: related[0].webUrl: warning: no usable value, related item skipped",
+    ]
+    assert loaded is not None
+    assert loaded == parse(CRLF_RECORD)[0]
+    assert "\r" not in loaded.content_html
+    assert loaded.excerpt == "Second."
+
+
+def test_crlf_record_with_a_yaml_error_names_its_line() -> None:
+    text = HEAD + "excerpt: a: b\n---\n"
+    assert [str(p) for p in parse(text.replace("\n", "\r\n"))[1]] == [
+        "seeds/x.md:8: invalid YAML: mapping values are not allowed in this context"
+    ]
+
+
+# --- what a loaded article holds -------------------------------------------------------
+
+
+def test_secured_is_never_kept() -> None:
+    loaded = load_one(record_text(article(1)))
+    assert "secured" not in {f.name for f in dataclasses.fields(Article)}
+    assert not hasattr(loaded, "secured")
+    assert SECRET not in repr(loaded)
+
+
+def test_secured_appears_in_no_problem() -> None:
+    fields = article(1, title=["not", "text"], topics="AI")
+    text = record_text(fields).replace("---\n", f"---\nsecured: {SECRET}x\n", 1)
+    loaded, problems = parse(text)
+    assert loaded is None
+    assert any(p.field == "secured" for p in problems)  # the duplicate key is reported...
+    assert not any(SECRET in str(p) for p in problems)  # ...without its value
+
+
+BODY = """\
+Intro <script>alert(1)</script> and <b onclick="x()">bold</b>.
+
+[relative](../b/c) ![picture](pic.png) [absolute](https://other.example/x)
+[bad](javascript:alert(1)) [worse](JaVaScRiPt:alert(2)) <javascript:alert(3)>
+[data](data:text/html;base64,PHNjcmlwdD4=) ![img](javascript:alert(4))
+[mail](mailto:desk@news.example) [files](ftp://news.example/f) ![scan](ftp://news.example/s.png)
+"""
+
+
+def test_markdown_body_is_rendered_safely() -> None:
+    html = load_one(HEAD + "---\n" + BODY).content_html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html
+    assert "<b " not in html
+    tree = lxml.html.fragment_fromstring(html, create_parent="div")
+    assert tree.xpath("//script | //*[@onclick]") == []
+    links = tree.xpath("//a/@href")
+    sources = tree.xpath("//img/@src")
+    assert links == ["https://news.example/b/c", "https://other.example/x"]
+    assert sources == ["https://news.example/a/pic.png"]
+    text = tree.text_content()
+    assert "javascript:alert(1)" in text  # shown as text, not as a link
+    assert "mail" in text and "files" in text and "scan" in text  # unlinked, text kept
+
+
+def test_many_non_web_links_in_a_body_do_not_hang() -> None:
+    code = (
+        "import sys; from feedpub.load import render_markdown; "
+        "html = render_markdown('[a](ftp:x) ' * 8000, 'https://news.example/'); "  # 88 kB
+        "sys.exit(0 if '<a ' not in html and html.count('a') >= 8000 else 1)"
+    )
+    # A hang guard far above the second this takes when linear, not a benchmark; a
+    # subprocess, so a hang is killed rather than left running beside the other tests.
+    try:
+        done = subprocess.run([sys.executable, "-c", code], timeout=10, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("rendering 8,000 non-web links took over 10 s")
+    assert done.returncode == 0
+
+
+def test_blank_body_gives_no_content() -> None:
+    assert load_one(HEAD + "---\n \n\n").content_html == ""
+
+
+@pytest.mark.parametrize("field", ["title", "excerpt"])
+def test_control_characters_are_stripped(field: str) -> None:
+    value = "Breaking\x00 news\x07 \ufffe\uffff today\x1b\x0b  \n\t  again"
+    loaded = load_one(record_text(article(1, **{field: value})))
+    assert getattr(loaded, field) == "Breaking news today again"
+
+
+def test_control_characters_written_as_yaml_escapes_are_stripped() -> None:
+    text = HEAD.replace("title: A record", r'title: "A\0B\aC\uFFFED\x1bE\uFFFF"') + (
+        'excerpt: "one\\0two"\nrelated:\n  - {title: "R\\x01S", webUrl: "https://o.example/\\x7f"}\n'
+        "---\n"
+    )
+    loaded = load_one(text)
+    assert loaded.title == "ABCDE"
+    assert loaded.excerpt == "onetwo"
+    assert loaded.related[0].title == "RS"
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("2026-01-02T10:00:00Z", datetime(2026, 1, 2, 10, 0, tzinfo=UTC)),
+        ("2026-01-02T10:00:00+02:00", datetime(2026, 1, 2, 8, 0, tzinfo=UTC)),
+        ("2026-01-02T01:30:00-05:30", datetime(2026, 1, 2, 7, 0, tzinfo=UTC)),
+        ("2025-12-31T23:30:00-01:00", datetime(2026, 1, 1, 0, 30, tzinfo=UTC)),
+        ("2026-01-02 10:00:00+01:00", datetime(2026, 1, 2, 9, 0, tzinfo=UTC)),
+        ("2026-01-02T10:00:00.250+14:00", datetime(2026, 1, 1, 20, 0, 0, 250000, tzinfo=UTC)),
+    ],
+)
+def test_dates_are_converted_to_utc(written: str, utc: datetime) -> None:
+    related = [{"title": "R", "webUrl": "https://o.example/r", "publishedDateTime": written}]
+    loaded = load_one(record_text(article(1, publishedDateTime=written, related=related)))
+    for value in (loaded.published_at, loaded.related[0].published_at):
+        assert value == utc
+        assert value is not None and value.tzinfo is UTC
+
+
+def test_related_item_without_a_date_is_left_undated() -> None:
+    # Grouping gives it the date of the article that mentions it; loading invents nothing.
+    related = [{"title": "R", "webUrl": "https://o.example/r"}]
+    loaded = load_one(record_text(article(1, related=related)))
+    assert loaded.related[0].published_at is None
+
+
+def test_record_over_the_size_limit_is_one_problem() -> None:
+    loaded, problems = parse(record_text(article(1, excerpt="x" * 3_000_000)))
+    assert loaded is None
+    assert [(p.line, p.field, p.severity) for p in problems] == [(1, "", "error")]
+    assert problems[0].message.startswith("file too large: ")
+
+
+# --- known bugs: the tests say what should happen ---------------------------------------
+
+
+@pytest.mark.parametrize("written", ["[true]", "{value: true}"])
+def test_published_as_a_list_or_mapping_is_a_problem(written: str) -> None:
+    loaded, problems = parse(HEAD + f"published: {written}\n---\n")
+    assert loaded is None
+    assert [(p.line, p.field, p.severity) for p in problems] == [(8, "published", "error")]
+    assert problems[0].message.startswith("must be true or false")
+
+
+@pytest.mark.parametrize("written", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"])
+def test_date_that_cannot_be_utc_is_a_problem(written: str) -> None:
+    text = HEAD.replace("2026-01-02T10:00:00Z", written) + "---\n"
+    loaded, problems = parse(text)
+    assert loaded is None
+    assert [(p.line, p.field, p.severity) for p in problems] == [(4, "publishedDateTime", "error")]
+
+
+def test_raw_control_character_names_its_line() -> None:
+    _, problems = parse(HEAD + "excerpt: Caf\u00e9 \x07 bell\n---\n")
+    assert len(problems) == 1
+    assert problems[0].line == 8
+    assert "\n" not in str(problems[0])
+
+
+def test_line_separator_in_a_value_does_not_shift_later_lines() -> None:
+    _, problems = parse(HEAD + 'excerpt: "one\u2028two"\ntopics: AI\n---\n')
+    assert [(p.line, p.field) for p in problems] == [(9, "topics")]
+
+
+# --- folders --------------------------------------------------------------------------
+
+
+def test_load_records_walks_a_folder_in_a_stable_order_and_collects_every_problem(
+    tmp_path: Path,
+) -> None:
+    seeds = tmp_path / "seeds"
+    (seeds / "a" / "deep").mkdir(parents=True)
+    (seeds / "a" / "b").mkdir()
+    (seeds / "e.md").mkdir()  # a folder named like a record is walked into, not read
+    (seeds / "b.md").write_text(record_text(article(2)))
+    (seeds / "e.md" / "inner.md").write_text(record_text(article(5)))
+    (seeds / "a" / "z.md").write_text(record_text(article(3)))
+    (seeds / "a-b.md").write_text(record_text(article(4, topics="AI")))
+    (seeds / "a" / "b" / "c.md").write_text("no front matter\n")
+    (seeds / "a" / "deep" / "d.md").write_text(record_text(article(6, webUrl="javascript:x")))
+    (seeds / "a" / "notes.txt").write_text("not a record")
+
+    result = load_records(seeds)
+
+    def rel(path: str) -> str:
+        return Path(path).relative_to(seeds).as_posix()
+
+    # Path-string order, as everywhere in feedpub: '-' sorts before '/'.
+    order = ["a-b.md", "a/b/c.md", "a/deep/d.md", "a/z.md", "b.md", "e.md/inner.md"]
+    assert [rel(p.as_posix()) for p in find_records(seeds)] == order
+    assert result.files == 6
+    assert [rel(a.path) for a in result.articles] == ["a-b.md", "a/z.md", "b.md", "e.md/inner.md"]
+    assert [(rel(p.path), p.line, p.field, p.severity) for p in result.problems] == [
+        ("a-b.md", 13, "topics", "warning"),
+        ("a/b/c.md", 1, "", "error"),
+        ("a/deep/d.md", 5, "webUrl", "error"),
+    ]
+    assert load_records(seeds) == result
+
+
+def test_load_records_on_a_missing_folder_is_a_problem(tmp_path: Path) -> None:
+    result = load_records(tmp_path / "missing")
+    assert result.articles == ()
+    assert result.files == 0
+    assert [p.message for p in result.problems] == ["not a folder of records"]
+
+
+def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
+    loaded, problems = read_record(tmp_path / "gone.md")
+    assert loaded is None
+    assert [(p.line, p.message) for p in problems] == [
+        (None, "cannot read: No such file or directory")
+    ]
+
+
+# --- any value in any field: an Article or Problems, never an exception ----------------
+
+BASE = article(
+    1,
+    originalUrl="https://origin.example/1",
+    category="news",
+    images=[{"url": "https://img.example/1.png", "width": 640, "height": 480}],
+    related=[
+        {
+            "title": "Related",
+            "excerpt": "About it.",
+            "publishedDateTime": "2026-01-01T08:00:00+01:00",
+            "webUrl": "https://other.example/r",
+            "type": "article",
+            "provider": {"name": "Other", "domain": "other.example"},
+            "quality": 3,
+            "images": [{"url": "https://img.example/r.png", "width": 10, "height": 10}],
+        }
+    ],
+)
+FIELDS: list[tuple[str | int, ...]] = [
+    (),
+    *((key,) for key in BASE),
+    ("provider", "name"),
+    ("provider", "domain"),
+    ("topics", 0),
+    ("images", 0),
+    ("images", 0, "url"),
+    ("images", 0, "width"),
+    ("related", 0),
+    *(("related", 0, key) for key in BASE["related"][0]),
+    ("related", 0, "provider", "domain"),
+    ("related", 0, "images", 0, "url"),
+]
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(st.characters() | st.sampled_from("\x00\x07\x1b\x85\u2028\ufffe\uffff\ud800<&]"))
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+def substituted(path: tuple[str | int, ...], value: Any) -> Any:
+    if not path:
+        return value
+    fields = copy.deepcopy(BASE)
+    parent: Any = fields
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = value
+    return fields
+
+
+def strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from strings(item)
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from strings(getattr(value, f.name))
+
+
+def is_xml_char(c: str) -> bool:
+    """XML 1.0's Char production."""
+    n = ord(c)
+    return n in (0x9, 0xA, 0xD) or 0x20 <= n <= 0xD7FF or 0xE000 <= n <= 0xFFFD or n >= 0x10000
+
+
+@st.composite
+def field_and_value(draw: st.DrawFn) -> tuple[tuple[str | int, ...], Any]:
+    path = draw(st.sampled_from(FIELDS))
+    return path, draw(VALUES)
+
+
+@settings(max_examples=200, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+@given(field_and_value(), st.booleans())
+def test_any_value_in_any_field_gives_an_article_or_problems(
+    case: tuple[tuple[str | int, ...], Any], allow_unicode: bool
+) -> None:
+    path, value = case
+    front = yaml.safe_dump(substituted(path, value), allow_unicode=allow_unicode)
+    data = f"---\n{front}---\nBody *text*.\n".encode("utf-8", "surrogatepass")
+
+    loaded, problems = parse_record("seeds/x.md", data)
+
+    assert (loaded is None) == any(p.is_error for p in problems)
+    last_line = data.count(b"\n") + 1
+    for problem in problems:
+        assert problem.path == "seeds/x.md"
+        assert "\n" not in str(problem)
+        assert problem.line is None or 1 <= problem.line <= last_line
+        assert SECRET not in str(problem)
+    if loaded is not None:
+        assert loaded.published_at.tzinfo is UTC
+        assert SECRET not in repr(loaded)
+        for text in strings(loaded):
+            assert all(is_xml_char(c) for c in text), repr(text)
