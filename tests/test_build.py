@@ -6,15 +6,21 @@ import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import DATA, article, assert_valid_atom, feed_files, parse_feed, write_record
 from feedpub import Config, RecordsError, build, load_config
 from feedpub.errors import ConfigError
+from test_load import field_and_value, substituted
 
 SITE = DATA / "site"
 SECRET = "golden-secret-value-that-must-never-appear"
+SECRET_VALUE = "cHJvcGVydHktdGVzdC1zZWNyZXQ=;dGhpcy1pcy1zZWNyZXQ="
 
 
 def _golden_config(output: Path) -> Config:
@@ -117,3 +123,29 @@ def test_records_with_errors_write_nothing(config: Config) -> None:
 def test_missing_source_is_a_config_error(config: Config) -> None:
     with pytest.raises(ConfigError, match="no such folder"):
         build(config)
+
+
+SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=SLOW_OK)
+@given(st.lists(field_and_value(), min_size=1, max_size=3))
+def test_any_values_give_feeds_that_parse_or_problems(
+    tmp_path_factory: pytest.TempPathFactory, cases: list[tuple[tuple[str | int, ...], Any]]
+) -> None:
+    """Whatever the records hold, a build gives valid feeds or problems, never a traceback."""
+    root = tmp_path_factory.mktemp("any")
+    for n, (path, value) in enumerate(cases):
+        fields = substituted(path, value)
+        if isinstance(fields, dict):
+            fields = {**fields, "webUrl": f"https://o.example/{n}", "secured": SECRET_VALUE}
+        text = "---\n" + yaml.safe_dump(fields, allow_unicode=True) + "---\nBody <b>&</b>\n"
+        (root / f"{n}.md").write_bytes(text.encode("utf-8", "surrogatepass"))
+    config = Config(
+        base_url="https://feeds.example.org/", source=root, output=root / "out", skip_invalid=True
+    )
+    result = build(config)
+    assert all(SECRET_VALUE not in str(p) for p in result.problems)
+    for feed_path in feed_files(root / "out"):
+        assert SECRET_VALUE.encode() not in feed_path.read_bytes()
+        parse_feed(feed_path)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from lxml import etree
 
@@ -273,3 +274,24 @@ def test_environment_variables_set_options(folder: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert (folder / "elsewhere" / "all.atom.xml").is_file()
+
+
+def test_pre_commit_hooks_and_ci_example_use_real_commands() -> None:
+    """The published hook definitions and the CI example name commands that exist."""
+    root = DATA.parents[1]
+    hooks = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
+    workflow = yaml.safe_load((root / "examples" / "github-actions.yml").read_text())
+    commands = [hook["entry"] for hook in hooks]
+    commands += [
+        line.strip()
+        for step in workflow["jobs"]["feeds"]["steps"]
+        for line in step.get("run", "").splitlines()
+        if line.strip().startswith("feedpub ")
+    ]
+    assert len(commands) >= 6
+    for command in commands:
+        words = command.split(">")[0].split()[1:]
+        result = CliRunner().invoke(cli, [*words, "--help"])
+        assert result.exit_code == 0, f"{command}: {result.output}"
+        flags = [w for w in words if w.startswith("--")]
+        assert all(flag in result.output for flag in flags), command
