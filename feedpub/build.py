@@ -14,7 +14,8 @@ from feedpub.diff import FeedDiff, diff_feeds
 from feedpub.errors import ConfigError, RecordsError
 from feedpub.group import GroupResult, group_feeds
 from feedpub.load import load_records
-from feedpub.render import FORMATS
+from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
+from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
 from feedpub.types import BuildResult, Feed, Problem
 from feedpub.write import plan_files, write_files
 
@@ -81,7 +82,7 @@ def prepare(config: Config) -> tuple[Checked, dict[str, bytes]]:
     checked = check(config)
     if checked.has_errors and not config.skip_invalid:
         raise RecordsError(checked.problems)
-    return checked, render_feeds(checked.grouped.feeds, config)
+    return checked, render_files(checked.grouped.feeds, config)
 
 
 def diff(config: Config) -> list[FeedDiff]:
@@ -90,9 +91,17 @@ def diff(config: Config) -> list[FeedDiff]:
     return diff_feeds(config.output, plan_files(config.output, files), files)
 
 
-def render_feeds(feeds: tuple[Feed, ...], config: Config) -> dict[str, bytes]:
-    """Every feed in every format, by path relative to the output folder."""
-    return {fmt.path(feed.name): fmt.render(feed, config) for feed in feeds for fmt in FORMATS}
+FORMATS: dict[str, Format] = {**FEED_FORMATS, PAGE.name: PAGE}
+
+
+def render_files(feeds: tuple[Feed, ...], config: Config) -> dict[str, bytes]:
+    """Every feed in every enabled format, the OPML list and the index, by relative path."""
+    formats = [FORMATS[name] for name in config.formats]
+    files = {fmt.path(feed.name): fmt.render(feed, config) for feed in feeds for fmt in formats}
+    files[OPML_PATH] = render_opml(feeds, config)
+    files[INDEX_PATH] = render_index(feeds, config)
+    files[STYLE_PATH] = STYLESHEET
+    return files
 
 
 def _as_error(problem: Problem) -> Problem:

@@ -40,6 +40,9 @@ class Config:
     include_drafts: bool = False
     skip_invalid: bool = False
     strict: bool = False
+    formats: tuple[str, ...] = ("atom", "rss", "json", "html")
+    opml_format: str = "atom"
+    hub: str | None = None
 
     @property
     def home_url(self) -> str:
@@ -62,10 +65,15 @@ _KEYS = {
     "include_drafts",
     "skip_invalid",
     "strict",
+    "formats",
+    "opml_format",
+    "hub",
     "source",
     "output",
 }
 _AUTHOR_KEYS = {"name", "email", "uri"}
+FORMATS = ("atom", "rss", "json", "html")
+FEED_FORMATS = ("atom", "rss", "json")  # what an OPML subscription list can point at
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -148,7 +156,34 @@ def _to_config(values: Mapping[str, Any], where: Callable[[str], str]) -> Config
     for key in ("source", "output"):
         if key in values:
             changes[key] = Path(values[key])
-    return Config(**changes)
+    if "hub" in values:
+        changes["hub"] = _url(values["hub"], "hub", where("hub"), folder=False)
+    if "formats" in values:
+        changes["formats"] = _formats(values["formats"], where("formats"))
+    if "opml_format" in values:
+        changes["opml_format"] = _text(values["opml_format"], "opml_format", where("opml_format"))
+    config = Config(**changes)
+    if config.opml_format not in FEED_FORMATS or config.opml_format not in config.formats:
+        enabled = ", ".join(f for f in FEED_FORMATS if f in config.formats)
+        raise ConfigError(
+            f"{where('opml_format')}: opml_format: must be one of the enabled feed formats "
+            f"({enabled}), not {config.opml_format!r}"
+        )
+    return config
+
+
+def _formats(value: Any, where: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        raise ConfigError(f"{where}: formats: must be a list of formats: {', '.join(FORMATS)}")
+    for item in items:
+        if item not in FORMATS:
+            raise ConfigError(
+                f"{where}: formats: unknown format {item!r} (known: {', '.join(FORMATS)})"
+            )
+    if not any(f in FEED_FORMATS for f in items):
+        raise ConfigError(f"{where}: formats: must include a feed format (atom, rss or json)")
+    return tuple(f for f in FORMATS if f in items)
 
 
 def _text(value: Any, key: str, where: str) -> str:

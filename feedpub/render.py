@@ -9,8 +9,10 @@ extension because feedgen drops their `rel` in Atom and drops them entirely in R
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from email.utils import format_datetime
 from html import escape
 from typing import Any
 
@@ -24,8 +26,31 @@ from feedpub.types import Entry, Feed
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
-class _NoFeedExtension(BaseExtension):  # type: ignore[misc]
-    """feedgen wants a feed-level class for every extension; ours adds nothing there."""
+class _FeedLinks(BaseExtension):  # type: ignore[misc]
+    """Writes feed-level links feedgen drops (WebSub's `hub`) with their `rel`."""
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+
+    def add(self, rel: str, href: str) -> None:
+        self.links.append({"rel": rel, "href": href})
+
+    def extend_atom(self, feed: Any) -> Any:
+        for link in self.links:
+            _insert_after_links(feed, etree.Element("link", link))
+        return feed
+
+    def extend_rss(self, rss: Any) -> Any:
+        channel = rss.find("channel")
+        for link in self.links:
+            _insert_after_links(channel, etree.Element(f"{{{ATOM_NS}}}link", link))
+        return rss
+
+
+def _insert_after_links(parent: Any, element: Any) -> None:
+    """Put `element` after the last link child, so links stay together."""
+    links = [i for i, child in enumerate(parent) if str(child.tag).endswith("link")]
+    parent.insert(links[-1] + 1 if links else len(parent), element)
 
 
 class _EntryLinks(BaseEntryExtension):  # type: ignore[misc]
@@ -115,13 +140,15 @@ def _generator(feed: Feed, config: Config, fmt: Format) -> FeedGenerator:
     self_url = config.feed_url(fmt.path(feed.name))
     fg = FeedGenerator()
     fg.load_extension("media")
-    fg.register_extension("feedpub", _NoFeedExtension, _EntryLinks)
+    fg.register_extension("feedpub", _FeedLinks, _EntryLinks)
     fg.id(self_url)
     fg.title(feed.title)
     fg.description(feed.description)
     # The self link first and the alternate last: RSS's <link> is the last one added.
     fg.link(href=self_url, rel="self", type=fmt.media_type)
     fg.link(href=config.home_url, rel="alternate", type="text/html")
+    if config.hub:
+        fg.feedpub.add("hub", config.hub)
     author = {"name": config.author.name}
     if config.author.email:
         author["email"] = config.author.email
@@ -162,6 +189,97 @@ def _entry(fg: FeedGenerator, entry: Entry) -> FeedEntry:
     return fe
 
 
+def render_json(feed: Feed, config: Config) -> bytes:
+    """The feed as a JSON Feed 1.1 document; related items in the `_feedpub` extension."""
+    document: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": config.home_url,
+        "feed_url": config.feed_url(JSON.path(feed.name)),
+        "description": feed.description,
+        "authors": [_json_author(config.author.name, config.author.uri)],
+    }
+    if config.language:
+        document["language"] = config.language
+    if config.hub:
+        document["hubs"] = [{"type": "WebSub", "url": config.hub}]
+    document["items"] = [_json_item(entry) for entry in feed.entries]
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def _json_item(entry: Entry) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": entry.id, "url": entry.link}
+    if entry.via:
+        item["external_url"] = entry.via
+    item["title"] = entry.title
+    if entry.summary:
+        item["summary"] = entry.summary
+    # Every item needs content: the body, else the summary and related links as HTML.
+    content = entry.content_html or rss_description(entry)
+    if content:
+        item["content_html"] = content
+    else:
+        item["content_text"] = entry.title
+    item["date_published"] = entry.published_at.isoformat()
+    item["date_modified"] = entry.updated_at.isoformat()
+    if entry.thumbnail is not None:
+        item["image"] = entry.thumbnail.url
+    if entry.categories:
+        item["tags"] = list(entry.categories)
+    if entry.author is not None:
+        item["authors"] = [_json_author(entry.author.name, f"https://{entry.author.domain}/")]
+    extension: dict[str, Any] = {}
+    if entry.author is not None:
+        extension["provider"] = {"name": entry.author.name, "domain": entry.author.domain}
+    if entry.related:
+        extension["related"] = [{"url": link.href, "title": link.title} for link in entry.related]
+    if extension:
+        item["_feedpub"] = extension
+    return item
+
+
+def _json_author(name: str, url: str | None) -> dict[str, str]:
+    return {"name": name, "url": url} if url else {"name": name}
+
+
+def render_opml(feeds: Iterable[Feed], config: Config) -> bytes:
+    """An OPML 2.0 subscription list of every feed, grouped as All, Topics, Providers."""
+    fmt = FEED_FORMATS[config.opml_format]
+    root = etree.Element("opml", version="2.0")
+    head = etree.SubElement(root, "head")
+    etree.SubElement(head, "title").text = f"{config.title}: every feed"
+    feeds = list(feeds)
+    newest = max((f.updated_at for f in feeds if f.updated_at), default=None)
+    if newest is not None:  # the newest entry's date, never the clock
+        etree.SubElement(head, "dateModified").text = format_datetime(newest, usegmt=True)
+    etree.SubElement(head, "ownerName").text = config.author.name
+    if config.author.email:
+        etree.SubElement(head, "ownerEmail").text = config.author.email
+    etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
+    body = etree.SubElement(root, "body")
+    for kind, label in (("all", "All"), ("topic", "Topics"), ("provider", "Providers")):
+        members = [f for f in feeds if f.kind == kind]
+        if not members:
+            continue
+        group = etree.SubElement(body, "outline", text=label, title=label)
+        for feed in members:
+            html = f"{feed.name}.html" if "html" in config.formats else None
+            attributes = {
+                "type": "rss",
+                "text": feed.title,
+                "title": feed.title,
+                "description": feed.description,
+                "xmlUrl": config.feed_url(fmt.path(feed.name)),
+                "htmlUrl": config.feed_url(html) if html else config.home_url,
+            }
+            if config.language:
+                attributes["language"] = config.language
+            etree.SubElement(group, "outline", attributes)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
 ATOM = Format("atom", ".atom.xml", "application/atom+xml", render_atom)
 RSS = Format("rss", ".rss.xml", "application/rss+xml", render_rss)
-FORMATS = (ATOM, RSS)
+JSON = Format("json", ".json", "application/feed+json", render_json)
+FEED_FORMATS = {f.name: f for f in (ATOM, RSS, JSON)}
+OPML_PATH = "feeds.opml"

@@ -39,8 +39,8 @@ def test_golden_site_is_byte_identical(tmp_path: Path) -> None:
         shutil.rmtree(expected, ignore_errors=True)
         build(_golden_config(expected))
     build(_golden_config(tmp_path))
-    built = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in feed_files(tmp_path)}
-    golden = {p.relative_to(expected).as_posix(): p.read_bytes() for p in feed_files(expected)}
+    built = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in feed_files(tmp_path, "")}
+    golden = {p.relative_to(expected).as_posix(): p.read_bytes() for p in feed_files(expected, "")}
     assert sorted(built) == sorted(golden)
     for name, data in built.items():
         assert data == golden[name], f"{name} differs from the golden copy"
@@ -55,7 +55,7 @@ def test_golden_site_feeds_are_valid(tmp_path: Path) -> None:
 
 def test_drafts_and_secrets_appear_nowhere(tmp_path: Path) -> None:
     build(_golden_config(tmp_path))
-    for path in feed_files(tmp_path):
+    for path in feed_files(tmp_path, ""):
         data = path.read_bytes()
         assert SECRET.encode() not in data
         assert b"buoys" not in data.lower(), f"{path}: the draft leaked"

@@ -50,7 +50,7 @@ def test_build_writes_feeds_with_defaults(folder: Path) -> None:
         "topics/privacy.atom.xml",
         "topics/privacy.rss.xml",
     ]
-    assert "9 files created" in err  # the 8 feeds and the manifest
+    assert "20 files created" in err  # 4 feeds in 4 formats, OPML, index, style, manifest
 
 
 def test_build_options(folder: Path) -> None:
@@ -203,7 +203,7 @@ def test_ci_cycle_on_hundreds_of_records(corpus: Path, tmp_path: Path) -> None:
         f"{feed.name}{suffix}"
         for feed in result.feeds
         if any(e.id == newest.id or newest.id in {r.href for r in e.related} for e in feed.entries)
-        for suffix in (".atom.xml", ".rss.xml")
+        for suffix in (".atom.xml", ".rss.xml", ".json", ".html")
     }
 
     check = _run("build", "--check", "--json", *common)

@@ -16,7 +16,7 @@ from lxml import etree
 
 from conftest import assert_valid_atom, parse_feed
 from feedpub.config import Config
-from feedpub.render import ATOM, FORMATS, RSS, render_atom, render_rss, rss_description
+from feedpub.render import ATOM, RSS, render_atom, render_rss, rss_description
 from feedpub.types import Entry, Feed, Image, Link, Provider
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -111,6 +111,8 @@ def rss_item(root: Any, entry_id: str) -> Any:
     (found,) = root.xpath("channel/item[guid=$id]", id=entry_id)
     return found
 
+
+FORMATS = (ATOM, RSS)  # the XML formats
 
 # --- both formats -----------------------------------------------------------------
 
