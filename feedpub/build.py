@@ -97,7 +97,12 @@ FORMATS: dict[str, Format] = {**FEED_FORMATS, PAGE.name: PAGE}
 def render_files(feeds: tuple[Feed, ...], config: Config) -> dict[str, bytes]:
     """Every feed in every enabled format, the OPML list and the index, by relative path."""
     formats = [FORMATS[name] for name in config.formats]
-    files = {fmt.path(feed.name): fmt.render(feed, config) for feed in feeds for fmt in formats}
+    files = {
+        fmt.path(feed.name): fmt.render(feed, config)
+        for feed in feeds
+        for fmt in formats
+        if feed.kind != "archive" or fmt is not PAGE  # archive pages are for feed readers
+    }
     files[OPML_PATH] = render_opml(feeds, config)
     files[INDEX_PATH] = render_index(feeds, config)
     files[STYLE_PATH] = STYLESHEET

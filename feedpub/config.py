@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from feedpub.errors import ConfigError
+from feedpub.load import normalise_domain, topic_key
 from feedpub.yamltext import Value, YamlError, parse_yaml
 
 CONFIG_FILE = "feedpub.yaml"
@@ -22,6 +24,27 @@ class Author:
     name: str
     email: str | None = None
     uri: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomFeed:
+    """A feed defined in the configuration: the articles that pass its filter.
+
+    `topics` holds topic keys and `providers` normalised domains; an empty filter
+    field lets everything through.
+    """
+
+    name: str
+    title: str
+    description: str = ""
+    topics: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    category: str | None = None
+    min_quality: int | None = None
+    since: datetime | None = None
+    include_related: bool = True
+    max_items: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +66,10 @@ class Config:
     formats: tuple[str, ...] = ("atom", "rss", "json", "html")
     opml_format: str = "atom"
     hub: str | None = None
+    feeds: tuple[CustomFeed, ...] = ()
+    group_by: tuple[str, ...] = ("topic", "provider")
+    archives: bool = False
+    archive_page_size: int = 50
 
     @property
     def home_url(self) -> str:
@@ -68,10 +95,29 @@ _KEYS = {
     "formats",
     "opml_format",
     "hub",
+    "feeds",
+    "group_by",
+    "archives",
+    "archive_page_size",
     "source",
     "output",
 }
 _AUTHOR_KEYS = {"name", "email", "uri"}
+_FEED_KEYS = {
+    "name",
+    "title",
+    "description",
+    "topics",
+    "providers",
+    "types",
+    "category",
+    "min_quality",
+    "since",
+    "include_related",
+    "max_items",
+}
+_FEED_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+GROUPINGS = ("topic", "provider")
 FORMATS = ("atom", "rss", "json", "html")
 FEED_FORMATS = ("atom", "rss", "json")  # what an OPML subscription list can point at
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
@@ -87,10 +133,11 @@ def load_config(
     checking records can do without a base URL.
     """
     values: dict[str, Any] = {}
+    lines: Callable[..., int | None] = lambda *key: None  # noqa: E731
     if path is None and Path(CONFIG_FILE).is_file():
         path = Path(CONFIG_FILE)
     if path is not None:
-        values = _read_file(path)
+        values, lines = _read_file(path)
     given = {k: v for k, v in overrides.items() if v is not None}
     values.update(given)
     file_name = str(path) if path is not None else CONFIG_FILE
@@ -99,11 +146,18 @@ def load_config(
             "no base URL: pass --base-url URL or set base_url in feedpub.yaml "
             "(feeds need absolute URLs for their ids and self links)"
         )
-    # Messages name where a bad value came from: the file or the command line.
-    return _to_config(values, lambda key: "command line" if key in given else file_name)
+
+    def where(key: str, *inner: str | int) -> str:
+        """Where a bad value came from: the command line, or the file and line."""
+        if key in given:
+            return "command line"
+        line = lines(key, *inner)
+        return f"{file_name}:{line}" if line else file_name
+
+    return _to_config(values, where)
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+def _read_file(path: Path) -> tuple[dict[str, Any], Callable[..., int | None]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
@@ -114,7 +168,7 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}:{e.line or 1}: {e.message}") from e
     data: Value = doc.value
     if data is None:
-        return {}
+        return {}, doc.line
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: the configuration must be a mapping of keys to values")
     for key in data:
@@ -125,10 +179,10 @@ def _read_file(path: Path) -> dict[str, Any]:
     for key in ("source", "output"):
         if isinstance(values.get(key), str):
             values[key] = path.parent / values[key]
-    return values
+    return values, doc.line
 
 
-def _to_config(values: Mapping[str, Any], where: Callable[[str], str]) -> Config:
+def _to_config(values: Mapping[str, Any], where: Callable[..., str]) -> Config:
     changes: dict[str, Any] = {}
     if values.get("base_url"):
         changes["base_url"] = _url(values["base_url"], "base_url", where("base_url"), folder=True)
@@ -162,6 +216,16 @@ def _to_config(values: Mapping[str, Any], where: Callable[[str], str]) -> Config
         changes["formats"] = _formats(values["formats"], where("formats"))
     if "opml_format" in values:
         changes["opml_format"] = _text(values["opml_format"], "opml_format", where("opml_format"))
+    if "feeds" in values:
+        changes["feeds"] = _custom_feeds(values["feeds"], where)
+    if "group_by" in values:
+        changes["group_by"] = _group_by(values["group_by"], where("group_by"))
+    if "archives" in values:
+        changes["archives"] = _bool(values["archives"], "archives", where("archives"))
+    if "archive_page_size" in values:
+        changes["archive_page_size"] = _positive_int(
+            values["archive_page_size"], "archive_page_size", where("archive_page_size")
+        )
     config = Config(**changes)
     if config.opml_format not in FEED_FORMATS or config.opml_format not in config.formats:
         enabled = ", ".join(f for f in FEED_FORMATS if f in config.formats)
@@ -170,6 +234,98 @@ def _to_config(values: Mapping[str, Any], where: Callable[[str], str]) -> Config
             f"({enabled}), not {config.opml_format!r}"
         )
     return config
+
+
+def _group_by(value: Any, where: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or any(item not in GROUPINGS for item in items):
+        raise ConfigError(
+            f"{where}: group_by: must be a list of {' and '.join(GROUPINGS)} (or empty): {value!r}"
+        )
+    return tuple(g for g in GROUPINGS if g in items)
+
+
+def _custom_feeds(value: Any, where: Callable[..., str]) -> tuple[CustomFeed, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where('feeds')}: feeds: must be a list of feed definitions")
+    feeds: list[CustomFeed] = []
+    for i, item in enumerate(value):
+        feeds.append(_custom_feed(item, i, lambda *key, i=i: where("feeds", i, *key)))
+    names = [f.name for f in feeds]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ConfigError(
+                f"{where('feeds', i, 'name')}: feeds[{i}].name: {name!r} is used twice"
+            )
+    return tuple(feeds)
+
+
+def _custom_feed(item: Any, i: int, where: Callable[..., str]) -> CustomFeed:
+    label = f"feeds[{i}]"
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where()}: {label}: must be a mapping with at least name and title")
+    for key in item:
+        if key not in _FEED_KEYS:
+            known = ", ".join(sorted(_FEED_KEYS))
+            raise ConfigError(f"{where(key)}: {label}.{key}: unknown key (known: {known})")
+    if "name" not in item:
+        raise ConfigError(f"{where()}: {label}.name: required")
+    name = _text(item["name"], f"{label}.name", where("name"))
+    if not _FEED_NAME.match(name):
+        raise ConfigError(
+            f"{where('name')}: {label}.name: use lower-case letters, digits and '-': {name!r}"
+        )
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("topics", "providers", "types"):
+        raw = item.get(key, [])
+        raw = [raw] if isinstance(raw, str) else raw
+        if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+            raise ConfigError(f"{where(key)}: {label}.{key}: must be a list of names")
+        lists[key] = tuple(x.strip() for x in raw)
+    providers = []
+    for domain in lists["providers"]:
+        normal = normalise_domain(domain)
+        if normal is None:
+            raise ConfigError(f"{where('providers')}: {label}.providers: not a domain: {domain!r}")
+        providers.append(normal)
+    since = None
+    if "since" in item:
+        text = _text(item["since"], f"{label}.since", where("since"))
+        try:
+            since = datetime.fromisoformat(text)
+        except ValueError:
+            raise ConfigError(f"{where('since')}: {label}.since: not a date: {text!r}") from None
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+    return CustomFeed(
+        name=name,
+        title=_text(item.get("title", name), f"{label}.title", where("title")),
+        description=_text(item["description"], f"{label}.description", where("description"))
+        if "description" in item
+        else "",
+        topics=tuple(dict.fromkeys(topic_key(t) for t in lists["topics"])),
+        providers=tuple(providers),
+        types=lists["types"],
+        category=_text(item["category"], f"{label}.category", where("category"))
+        if "category" in item
+        else None,
+        min_quality=_whole(item["min_quality"], f"{label}.min_quality", where("min_quality"))
+        if "min_quality" in item
+        else None,
+        since=since,
+        include_related=_bool(
+            item.get("include_related", True), f"{label}.include_related", where("include_related")
+        ),
+        max_items=_positive_int(item["max_items"], f"{label}.max_items", where("max_items"))
+        if "max_items" in item
+        else None,
+    )
+
+
+def _whole(value: Any, key: str, where: str) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{where}: {key}: must be a whole number: {value!r}") from None
 
 
 def _formats(value: Any, where: str) -> tuple[str, ...]:

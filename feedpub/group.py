@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from feedpub.config import Config
+from feedpub.config import Config, CustomFeed
 from feedpub.load import topic_key
 from feedpub.types import Article, Entry, Feed, FeedKind, Link, Problem, Related
 
@@ -136,39 +136,54 @@ def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
     )
 
     title = config.title
-    feeds = [
-        _feed(
-            "all",
-            "all",
-            title,
-            config.description or f"Every article published on {title}",
-            entries.values(),
-            config.max_items,
-        )
-    ]
-    for key in sorted(topic_names, key=lambda k: topic_slugs[k]):
-        name = topic_names[key]
-        feeds.append(
-            _feed(
+    feeds = _feeds(
+        "all",
+        "all",
+        title,
+        config.description or f"Every article published on {title}",
+        entries.values(),
+        config.max_items,
+        config,
+    )
+    if "topic" in config.group_by:
+        for key in sorted(topic_names, key=lambda k: topic_slugs[k]):
+            name = topic_names[key]
+            feeds += _feeds(
                 f"topics/{topic_slugs[key]}",
                 "topic",
                 f"{title}: {name}",
                 f"Articles about {name} on {title}",
                 (entries[u] for u in topic_urls[key]),
                 config.max_items,
+                config,
             )
-        )
-    for domain in sorted(provider_names, key=lambda d: provider_slugs[d]):
-        name = provider_names[domain]
-        feeds.append(
-            _feed(
+    if "provider" in config.group_by:
+        for domain in sorted(provider_names, key=lambda d: provider_slugs[d]):
+            name = provider_names[domain]
+            feeds += _feeds(
                 f"providers/{provider_slugs[domain]}",
                 "provider",
                 f"{title}: {name}",
                 f"Articles from {name} ({domain}) on {title}",
                 (entries[u] for u in provider_urls[domain]),
                 config.max_items,
+                config,
             )
+    for custom in config.feeds:
+        urls: dict[str, None] = {}
+        for article in kept:
+            if matches(article, custom):
+                urls[article.web_url] = None
+                if custom.include_related:
+                    urls.update((r.web_url, None) for r in article.related if r.web_url in entries)
+        feeds += _feeds(
+            f"custom/{custom.name}",
+            "custom",
+            custom.title,
+            custom.description or f"{custom.title} on {title}",
+            (entries[u] for u in urls),
+            custom.max_items or config.max_items,
+            config,
         )
     return GroupResult(tuple(f for f in feeds if f.entries), tuple(problems), drafts, duplicates)
 
@@ -255,13 +270,61 @@ def _related_entry(item: Related, related: tuple[Link, ...]) -> Entry:
     )
 
 
-def _feed(
+def matches(article: Article, feed: CustomFeed) -> bool:
+    """True when the article passes every filter the custom feed sets."""
+    return (
+        (not feed.topics or any(topic_key(t) in feed.topics for t in article.topics))
+        and (not feed.providers or article.provider.domain in feed.providers)
+        and (not feed.types or article.type in feed.types)
+        and (feed.category is None or article.category == feed.category)
+        and (
+            feed.min_quality is None
+            or (article.quality is not None and article.quality >= feed.min_quality)
+        )
+        and (feed.since is None or article.published_at >= feed.since)
+    )
+
+
+def _feeds(
     name: str,
     kind: FeedKind,
     title: str,
     description: str,
     entries: Iterable[Entry],
     max_items: int,
-) -> Feed:
+    config: Config,
+) -> list[Feed]:
+    """A feed of the newest `max_items` entries and, with archives on, its archive pages.
+
+    Archive pages are cut by count from the oldest entry, so a full page never changes
+    when newer entries arrive (RFC 5005 section 4).
+    """
     newest_first = sorted(entries, key=lambda e: (-e.updated_at.timestamp(), e.id))
-    return Feed(name, kind, title, description, tuple(newest_first[:max_items]))
+    if not newest_first:
+        return []
+    older = newest_first[max_items:] if config.archives else []
+    oldest_first = older[::-1]
+    size = config.archive_page_size
+    pages = []
+    for start in range(0, len(oldest_first), size):
+        number = start // size + 1
+        pages.append(
+            Feed(
+                f"archives/{name}/{number}",
+                "archive",
+                f"{title} (archive {number})",
+                description,
+                tuple(oldest_first[start : start + size][::-1]),
+                archive_of=name,
+                prev_archive=f"archives/{name}/{number - 1}" if number > 1 else None,
+            )
+        )
+    current = Feed(
+        name,
+        kind,
+        title,
+        description,
+        tuple(newest_first[:max_items]),
+        prev_archive=pages[-1].name if pages else None,
+    )
+    return [current, *pages]

@@ -14,13 +14,12 @@ from datetime import datetime
 from html import escape
 
 from feedpub.config import Config
-from feedpub.render import FEED_FORMATS, OPML_PATH, Format
+from feedpub.render import FEED_FORMATS, OPML_PATH, SECTIONS, Format
 from feedpub.types import Entry, Feed
 
 INDEX_PATH = "index.html"
 STYLE_PATH = "style.css"
 _FORMAT_LABELS = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
-_SECTIONS = (("all", "Everything"), ("topic", "Topics"), ("provider", "Providers"))
 _CSP = "default-src 'none'; img-src https: http:; style-src 'self'; base-uri 'none'"
 
 STYLESHEET = b"""\
@@ -90,7 +89,7 @@ def render_index(feeds: Sequence[Feed], config: Config) -> bytes:
         "</header>",
         "<main>",
     ]
-    for kind, label in _SECTIONS:
+    for kind, label in SECTIONS:
         members = [f for f in feeds if f.kind == kind]
         if not members:
             continue

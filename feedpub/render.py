@@ -24,32 +24,42 @@ from feedpub.config import Config
 from feedpub.types import Entry, Feed
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+FH_NS = "http://purl.org/syndication/history/1.0"
 
 
 class _FeedLinks(BaseExtension):  # type: ignore[misc]
-    """Writes feed-level links feedgen drops (WebSub's `hub`) with their `rel`."""
+    """Writes feed-level links feedgen drops (WebSub's `hub`, RFC 5005's `current` and
+    `prev-archive`) with their `rel`, and RFC 5005's `fh:archive` marker."""
 
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
+        self.archive = False
 
     def add(self, rel: str, href: str) -> None:
         self.links.append({"rel": rel, "href": href})
 
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": FH_NS} if self.archive else {}
+
     def extend_atom(self, feed: Any) -> Any:
         for link in self.links:
             _insert_after_links(feed, etree.Element("link", link))
+        if self.archive:
+            _insert_after_links(feed, etree.Element(f"{{{FH_NS}}}archive"))
         return feed
 
     def extend_rss(self, rss: Any) -> Any:
         channel = rss.find("channel")
         for link in self.links:
             _insert_after_links(channel, etree.Element(f"{{{ATOM_NS}}}link", link))
+        if self.archive:
+            _insert_after_links(channel, etree.Element(f"{{{FH_NS}}}archive"))
         return rss
 
 
 def _insert_after_links(parent: Any, element: Any) -> None:
     """Put `element` after the last link child, so links stay together."""
-    links = [i for i, child in enumerate(parent) if str(child.tag).endswith("link")]
+    links = [i for i, child in enumerate(parent) if str(child.tag).endswith(("link", "archive"))]
     parent.insert(links[-1] + 1 if links else len(parent), element)
 
 
@@ -147,8 +157,14 @@ def _generator(feed: Feed, config: Config, fmt: Format) -> FeedGenerator:
     # The self link first and the alternate last: RSS's <link> is the last one added.
     fg.link(href=self_url, rel="self", type=fmt.media_type)
     fg.link(href=config.home_url, rel="alternate", type="text/html")
+    links: _FeedLinks = fg.feedpub
     if config.hub:
-        fg.feedpub.add("hub", config.hub)
+        links.add("hub", config.hub)
+    if feed.archive_of is not None:
+        links.archive = True
+        links.add("current", config.feed_url(fmt.path(feed.archive_of)))
+    if feed.prev_archive is not None:
+        links.add("prev-archive", config.feed_url(fmt.path(feed.prev_archive)))
     author = {"name": config.author.name}
     if config.author.email:
         author["email"] = config.author.email
@@ -203,6 +219,13 @@ def render_json(feed: Feed, config: Config) -> bytes:
         document["language"] = config.language
     if config.hub:
         document["hubs"] = [{"type": "WebSub", "url": config.hub}]
+    if feed.prev_archive is not None:  # JSON Feed pages towards older items
+        document["next_url"] = config.feed_url(JSON.path(feed.prev_archive))
+    if feed.archive_of is not None:
+        document["_feedpub"] = {
+            "archive": True,
+            "current": config.feed_url(JSON.path(feed.archive_of)),
+        }
     document["items"] = [_json_item(entry) for entry in feed.entries]
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
@@ -257,7 +280,7 @@ def render_opml(feeds: Iterable[Feed], config: Config) -> bytes:
         etree.SubElement(head, "ownerEmail").text = config.author.email
     etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = etree.SubElement(root, "body")
-    for kind, label in (("all", "All"), ("topic", "Topics"), ("provider", "Providers")):
+    for kind, label in SECTIONS:
         members = [f for f in feeds if f.kind == kind]
         if not members:
             continue
@@ -277,6 +300,9 @@ def render_opml(feeds: Iterable[Feed], config: Config) -> bytes:
             etree.SubElement(group, "outline", attributes)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
+
+# The kinds of feed listed for subscribers, in order, with their headings.
+SECTIONS = (("all", "All"), ("topic", "Topics"), ("provider", "Providers"), ("custom", "Custom"))
 
 ATOM = Format("atom", ".atom.xml", "application/atom+xml", render_atom)
 RSS = Format("rss", ".rss.xml", "application/rss+xml", render_rss)

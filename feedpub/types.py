@@ -117,18 +117,23 @@ class Entry:
     related: tuple[Link, ...] = ()
 
 
-FeedKind = Literal["all", "topic", "provider"]
+FeedKind = Literal["all", "topic", "provider", "custom", "archive"]
 
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """A group of entries published under one name, e.g. `topics/ai`."""
+    """A group of entries published under one name, e.g. `topics/ai`, or one archive
+    page of such a group, e.g. `archives/topics/ai/3`."""
 
     name: str
     kind: FeedKind
     title: str
     description: str
     entries: tuple[Entry, ...]
+    # RFC 5005 archives: an archive page names its subscription feed (`archive_of`);
+    # both name the next older archive page (`prev_archive`).
+    archive_of: str | None = None
+    prev_archive: str | None = None
 
     @property
     def updated_at(self) -> datetime | None:

@@ -52,7 +52,7 @@ def test_title_is_the_default_author(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("title: x\n", "no base URL"),
-        ("base_url: ftp://x.example/\n", "feedpub.yaml: base_url: not an absolute http(s) URL"),
+        ("base_url: ftp://x.example/\n", "feedpub.yaml:1: base_url: not an absolute http(s) URL"),
         ("base_url: /feeds/\n", "base_url: not an absolute http(s) URL"),
         ("base_url: https://x.example/?a=1\n", "base_url: must not have a query"),
         ("base_url: https://x.example/\ncolour: red\n", "feedpub.yaml:2: colour: unknown key"),
