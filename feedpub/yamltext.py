@@ -27,7 +27,11 @@ _TAG = "tag:yaml.org,2002:"
 # Tags the safe resolver gives plain scalars; their text is kept and converted by the schema.
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "timestamp", "null", "binary")}
 _ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+_NULL, _SEQ, _MAP = _TAG + "null", _TAG + "seq", _TAG + "map"
+# Plain scalars that mean "no value" in YAML 1.2's core schema.
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _MAX_NODES = 100_000
+_DEFAULT_TAGS = {yaml.ScalarNode: _TAG + "str", yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
 _MAX_DEPTH = 64
 
 
@@ -42,20 +46,35 @@ class YamlError(ValueError):
 
 @dataclass(slots=True)
 class Document:
-    """A parsed YAML document: its value, the line of every key, duplicate keys seen."""
+    """A parsed YAML document: its value, its node tree (for line numbers, looked up
+    only when a problem needs one) and the duplicate keys seen."""
 
     value: Value
-    lines: dict[Key, int] = field(default_factory=dict)
+    root: yaml.Node | None = None
+    newlines: list[int] | None = None
     duplicates: list[tuple[Key, int]] = field(default_factory=list)
 
     def line(self, *key: str | int) -> int | None:
-        """The line of `key` or, failing that, of its nearest parent."""
-        k: Key = key
-        while k:
-            if k in self.lines:
-                return self.lines[k]
-            k = k[:-1]
-        return None
+        """The line of `key` (of the key itself, in a mapping) or of its nearest parent."""
+        node = self.root
+        line = None
+        for part in key:
+            child = None
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                for key_node, value_node in node.value:  # the last of duplicates wins
+                    if key_node.value == part:
+                        child, line = value_node, _line(key_node.start_mark, self.newlines)
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and 0 <= part < len(node.value)
+            ):
+                child = node.value[part]
+                line = _line(child.start_mark, self.newlines)
+            if child is None:
+                break
+            node = child
+        return line
 
 
 def parse_yaml(text: str) -> Document:
@@ -64,7 +83,8 @@ def parse_yaml(text: str) -> Document:
     # Only text that has one pays for counting lines ourselves.
     newlines = [m.start() for m in re.finditer("\n", text)] if _ODD_BREAK.search(text) else None
     try:
-        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+        # The base loader resolves no implicit types: every scalar stays text.
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = _line(mark, newlines) if mark is not None else None
@@ -75,59 +95,67 @@ def parse_yaml(text: str) -> Document:
         raise YamlError(f"invalid YAML: {e.reason} (U+{char:04X})", line) from e
     except yaml.YAMLError as e:
         raise YamlError(f"invalid YAML: {e}") from e
-    doc = Document(None)
-    if node is None:
-        return doc
-    budget = [_MAX_NODES]
-    doc.value = _convert(node, (), doc, budget, 0, newlines)
+    doc = Document(None, node, newlines)
+    if node is not None:
+        doc.value = _Converter(doc).convert(node, (), 0)
     return doc
 
 
-def _convert(
-    node: yaml.Node,
-    key: Key,
-    doc: Document,
-    budget: list[int],
-    depth: int,
-    newlines: list[int] | None,
-) -> Value:
-    budget[0] -= 1
-    line = _line(node.start_mark, newlines)
-    if budget[0] < 0:
-        raise YamlError(f"too many YAML nodes (over {_MAX_NODES}); aliases nested too deep?", line)
-    if depth > _MAX_DEPTH:
-        raise YamlError(f"YAML nested more than {_MAX_DEPTH} levels deep", line)
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag not in _SCALAR_TAGS:
-            raise YamlError(f"YAML tag {_short_tag(node.tag)} is not allowed", line)
-        if node.tag == _TAG + "null":
-            return None
-        return str(node.value)
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != _TAG + "seq":
-            raise YamlError(f"YAML tag {_short_tag(node.tag)} is not allowed", line)
-        items: list[Value] = []
-        for i, child in enumerate(node.value):
-            doc.lines[(*key, i)] = _line(child.start_mark, newlines)
-            items.append(_convert(child, (*key, i), doc, budget, depth + 1, newlines))
-        return items
-    if isinstance(node, yaml.MappingNode):
-        if node.tag != _TAG + "map":
-            raise YamlError(f"YAML tag {_short_tag(node.tag)} is not allowed", line)
-        mapping: dict[str, Value] = {}
-        for key_node, value_node in node.value:
-            key_line = _line(key_node.start_mark, newlines)
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlError("a key must be plain text, not a list or mapping", key_line)
-            if key_node.tag not in _SCALAR_TAGS:
-                raise YamlError(f"YAML tag {_short_tag(key_node.tag)} is not allowed", key_line)
-            name = str(key_node.value)
-            if name in mapping:
-                doc.duplicates.append(((*key, name), key_line))
-            doc.lines[(*key, name)] = key_line
-            mapping[name] = _convert(value_node, (*key, name), doc, budget, depth + 1, newlines)
-        return mapping
-    raise YamlError("unsupported YAML node", line)  # pragma: no cover
+class _Loader(yaml.CBaseLoader):
+    """LibYAML's parser with no type resolution at all: untagged nodes get the
+    default tag of their kind, which is all the base resolver would give them anyway."""
+
+    def resolve(self, kind: type[yaml.Node], value: object, implicit: object) -> str:
+        return _DEFAULT_TAGS[kind]
+
+
+class _Converter:
+    """Nodes to plain values, counting nodes so aliases cannot multiply without end."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.budget = _MAX_NODES
+
+    def fail(self, message: str, node: yaml.Node) -> YamlError:
+        return YamlError(message, _line(node.start_mark, self.doc.newlines))
+
+    def convert(self, node: yaml.Node, key: Key, depth: int) -> Value:
+        self.budget -= 1
+        if self.budget < 0:
+            raise self.fail(
+                f"too many YAML nodes (over {_MAX_NODES}); aliases nested too deep?", node
+            )
+        if depth > _MAX_DEPTH:
+            raise self.fail(f"YAML nested more than {_MAX_DEPTH} levels deep", node)
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            if node.tag not in _SCALAR_TAGS:
+                raise self.fail(f"YAML tag {_short_tag(node.tag)} is not allowed", node)
+            value = str(node.value)
+            # LibYAML gives plain (unquoted) scalars the style "" (the Python parser, None).
+            if node.tag == _NULL or (not node.style and value in _NULLS):  # type: ignore[attr-defined]
+                return None
+            return value
+        if kind is yaml.SequenceNode:
+            if node.tag != _SEQ:
+                raise self.fail(f"YAML tag {_short_tag(node.tag)} is not allowed", node)
+            return [self.convert(child, (*key, i), depth + 1) for i, child in enumerate(node.value)]
+        if kind is yaml.MappingNode:
+            if node.tag != _MAP:
+                raise self.fail(f"YAML tag {_short_tag(node.tag)} is not allowed", node)
+            mapping: dict[str, Value] = {}
+            for key_node, value_node in node.value:
+                if type(key_node) is not yaml.ScalarNode:
+                    raise self.fail("a key must be plain text, not a list or mapping", key_node)
+                if key_node.tag not in _SCALAR_TAGS:
+                    raise self.fail(f"YAML tag {_short_tag(key_node.tag)} is not allowed", key_node)
+                name = str(key_node.value)
+                if name in mapping:
+                    line = _line(key_node.start_mark, self.doc.newlines)
+                    self.doc.duplicates.append(((*key, name), line))
+                mapping[name] = self.convert(value_node, (*key, name), depth + 1)
+            return mapping
+        raise self.fail("unsupported YAML node", node)  # pragma: no cover
 
 
 def _line(mark: yaml.Mark, newlines: list[int] | None) -> int:
