@@ -4,8 +4,7 @@ from feedpub.build import build
 from feedpub.config import Author, Config, load_config
 from feedpub.errors import ConfigError, FeedpubError, OutputError, RecordsError
 from feedpub.types import Article, BuildResult, Entry, Feed, Image, Link, Problem, Provider, Related
-
-__version__ = "0.1.0"
+from feedpub.version import __version__
 
 __all__ = [
     "Article",

@@ -3,110 +3,209 @@
 This is the boundary that decides what stops a run: by default any error stops a
 build before anything is written; `skip_invalid` publishes the valid records instead;
 `strict` counts every warning as an error.
+
+A build streams: records are scanned into small digests (parsed on every core, or
+taken from the record store), grouping chooses each feed's entries from the digests,
+and then one feed at a time is assembled from its few records, rendered and written.
+A feed whose inputs hash the same as at the last build, and whose files are as that
+build left them, is not rendered at all.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from feedpub.cache import RecordStore
 from feedpub.config import Config
 from feedpub.diff import FeedDiff, diff_feeds
 from feedpub.errors import ConfigError, RecordsError
-from feedpub.group import GroupResult, group_feeds
-from feedpub.load import load_records
+from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
-from feedpub.types import BuildResult, Feed, Problem
-from feedpub.write import plan_files, write_files
+from feedpub.source import Records
+from feedpub.types import BuildResult, Problem
+from feedpub.version import __version__
+from feedpub.write import Output
+from feedpub.write import Plan as WritePlan
+
+Progress = Callable[[int, int], None]  # (records done, records in all)
+FORMATS: dict[str, Format] = {**FEED_FORMATS, PAGE.name: PAGE}
 
 
 @dataclass(frozen=True, slots=True)
 class Checked:
     """Records read and grouped, with every problem found on the way."""
 
-    grouped: GroupResult
+    selection: Selection
     problems: tuple[Problem, ...]
     files: int
     skipped: int
+    hashes: list[bytes]
 
     @property
     def has_errors(self) -> bool:
         return any(p.is_error for p in self.problems)
 
 
-def check(config: Config) -> Checked:
+def check(config: Config, *, progress: Progress | None = None) -> Checked:
     """Read and group the records without rendering or writing anything."""
-    if not config.source.is_dir():
-        raise ConfigError(f"{config.source}: no such folder of records")
-    loaded = load_records(config.source)
-    problems = list(loaded.problems)
-    articles = loaded.articles
-    if config.strict:
-        problems = [_as_error(p) for p in problems]
-        invalid = {p.path for p in problems}
-        articles = tuple(a for a in articles if a.path not in invalid)
-    grouped = group_feeds(articles, config)
-    problems.extend(_as_error(p) if config.strict else p for p in grouped.problems)
-    skipped = loaded.files - len(articles) + grouped.duplicates
-    return Checked(grouped, tuple(problems), loaded.files, skipped)
+    with _records(config) as records:
+        return _check(config, records, progress)
 
 
-def build(config: Config, *, check_only: bool = False) -> BuildResult:
+def build(
+    config: Config, *, check_only: bool = False, progress: Progress | None = None
+) -> BuildResult:
     """Read the records, group them, render every feed in every format and write them.
 
     With `check_only`, write nothing and say what a build would change. Raises
     `RecordsError`, having written nothing, when a record has an error and
     `config.skip_invalid` is off.
     """
-    checked, files = prepare(config)
-    act = plan_files if check_only else write_files
-    plan = act(config.output, files)
-    return BuildResult(
-        problems=checked.problems,
-        records=checked.files,
-        drafts=checked.grouped.drafts,
-        skipped=checked.skipped,
-        feeds=checked.grouped.feeds,
-        created=plan.created,
-        changed=plan.changed,
-        unchanged=plan.unchanged,
-        removed=plan.removed,
-        checked_only=check_only,
-    )
-
-
-def prepare(config: Config) -> tuple[Checked, dict[str, bytes]]:
-    """Check the records and render every file a build would write, by relative path."""
-    if not config.base_url:
-        raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
-    checked = check(config)
-    if checked.has_errors and not config.skip_invalid:
-        raise RecordsError(checked.problems)
-    return checked, render_files(checked.grouped.feeds, config)
+    result, _ = _build(config, check_only=check_only, progress=progress)
+    return result
 
 
 def diff(config: Config) -> list[FeedDiff]:
     """Per feed file a build would change, the entry ids it would add and remove."""
-    _, files = prepare(config)
-    return diff_feeds(config.output, plan_files(config.output, files), files)
+    result, new_bytes = _build(config, check_only=True, progress=None)
+    plan = WritePlan(result.created, result.changed, result.unchanged, result.removed)
+    return diff_feeds(config.output, plan, new_bytes)
 
 
-FORMATS: dict[str, Format] = {**FEED_FORMATS, PAGE.name: PAGE}
+def _build(
+    config: Config, *, check_only: bool, progress: Progress | None
+) -> tuple[BuildResult, dict[str, bytes]]:
+    if not config.base_url:
+        raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
+    with _records(config) as records:
+        checked = _check(config, records, progress)
+        if checked.has_errors and not config.skip_invalid:
+            raise RecordsError(checked.problems)
+        selection = checked.selection
+        out = Output(config.output, dry_run=check_only)
+        store = records.store
+        # A check renders everything: it must compare bytes, not trust the last build.
+        old = {} if check_only else store.fingerprints()
+        old_files = {} if check_only else store.outputs()
+        fingerprints = {}
+        settings = _settings_hash(config)
+        for plan in selection.plans:
+            formats = _formats(plan, config)
+            paths = [fmt.path(plan.name) for fmt in formats]
+            fingerprint = _fingerprint(plan, selection, checked.hashes, settings)
+            fingerprints[plan.name] = fingerprint
+            if old.get(plan.name) == fingerprint and all(
+                _stat(config.output / p) == old_files.get(p) for p in paths
+            ):
+                for path in paths:
+                    out.keep(path)
+                continue
+            feed = assemble(plan, selection, records.fetch)
+            for fmt in formats:
+                out.put(fmt.path(plan.name), fmt.render(feed, config))
+        summaries = [plan.summary() for plan in selection.plans if plan.kind != "archive"]
+        out.put(OPML_PATH, render_opml(summaries, config))
+        out.put(INDEX_PATH, render_index(summaries, config))
+        out.put(STYLE_PATH, STYLESHEET)
+        written = out.finish()
+        if not check_only:
+            files = {p: _stat(config.output / p) for p in sorted(out.wanted)}
+            store.remember_output(fingerprints, {p: s for p, s in files.items() if s})
+    result = BuildResult(
+        problems=checked.problems,
+        records=checked.files,
+        drafts=selection.drafts,
+        skipped=checked.skipped,
+        feeds=tuple(summaries),
+        created=written.created,
+        changed=written.changed,
+        unchanged=written.unchanged,
+        removed=written.removed,
+        checked_only=check_only,
+    )
+    return result, out.new_bytes
 
 
-def render_files(feeds: tuple[Feed, ...], config: Config) -> dict[str, bytes]:
-    """Every feed in every enabled format, the OPML list and the index, by relative path."""
-    formats = [FORMATS[name] for name in config.formats]
-    files = {
-        fmt.path(feed.name): fmt.render(feed, config)
-        for feed in feeds
-        for fmt in formats
-        if feed.kind != "archive" or fmt is not PAGE  # archive pages are for feed readers
-    }
-    files[OPML_PATH] = render_opml(feeds, config)
-    files[INDEX_PATH] = render_index(feeds, config)
-    files[STYLE_PATH] = STYLESHEET
-    return files
+@contextmanager
+def _records(config: Config) -> Iterator[Records]:
+    if not config.source.is_dir():
+        raise ConfigError(f"{config.source}: no such folder of records")
+    with RecordStore(config.cache_dir, config.source, config.output) as store:
+        yield Records(config.source, store, config.jobs)
+
+
+def _check(config: Config, records: Records, progress: Progress | None) -> Checked:
+    total = len(records.paths)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    problems: list[Problem] = []
+    digests = []
+    hashes = []
+    for scanned in records.scan(advance):
+        found = [_as_error(p) for p in scanned.problems] if config.strict else scanned.problems
+        problems.extend(found)
+        # With --strict, a record with any problem is as invalid as one with an error.
+        digests.append(None if config.strict and found else scanned.digest)
+        hashes.append(scanned.hash)
+    selection = select(digests, records.paths, config)
+    problems.extend(_as_error(p) if config.strict else p for p in selection.problems)
+    valid = sum(d is not None for d in digests)
+    skipped = total - valid + selection.duplicates
+    return Checked(selection, tuple(problems), total, skipped, hashes)
+
+
+def _formats(plan: Plan, config: Config) -> list[Format]:
+    return [
+        FORMATS[name]
+        for name in config.formats
+        if plan.kind != "archive" or name != PAGE.name  # archive pages are for feed readers
+    ]
+
+
+def _settings_hash(config: Config) -> bytes:
+    """What of the configuration shapes a feed's files besides its entries."""
+    settings = (
+        __version__,
+        config.base_url,
+        config.home_url,
+        config.title,
+        config.description,
+        config.author,
+        config.language,
+        config.formats,
+        config.hub,
+    )
+    return hashlib.blake2b(repr(settings).encode("utf-8"), digest_size=16).digest()
+
+
+def _fingerprint(plan: Plan, selection: Selection, hashes: list[bytes], settings: bytes) -> bytes:
+    """A hash of everything a feed's files are rendered from."""
+    h = hashlib.blake2b(settings, digest_size=16)
+    h.update(repr(plan).encode("utf-8"))
+    for url in plan.urls:
+        for index in sorted(selection.contributors(url)):
+            h.update(hashes[index])
+    return h.digest()
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _as_error(problem: Problem) -> Problem:

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 invalid records (nothing written), 2 usage or configura
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -15,17 +16,18 @@ from typing import Any
 
 import click
 
-from feedpub import __version__
+from feedpub.build import Progress, check, diff
 from feedpub.build import build as build_feeds
-from feedpub.build import check, diff
-from feedpub.config import load_config
+from feedpub.config import Config, load_config
 from feedpub.diff import FeedDiff
 from feedpub.errors import ConfigError, FeedpubError, RecordsError
 from feedpub.serve import make_server, source_fingerprint
 from feedpub.serve import watch as watch_source
 from feedpub.types import BuildResult, Problem
+from feedpub.version import __version__
 
 Command = Callable[..., Any]
+CACHE_DIR = ".feedpub_cache"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -65,6 +67,36 @@ def _source_options(command: Command) -> Command:
                 envvar="FEEDPUB_STRICT",
                 show_envvar=True,
                 help="Count warnings as errors.  [default: no]",
+            ),
+            click.option(
+                "-j",
+                "--jobs",
+                envvar="FEEDPUB_JOBS",
+                show_envvar=True,
+                type=click.IntRange(min=1),
+                help="Processes that parse records.  [default: one per CPU]",
+            ),
+            click.option(
+                "--cache-dir",
+                envvar="FEEDPUB_CACHE_DIR",
+                show_envvar=True,
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Where parsed records are kept between builds.  [default: .feedpub_cache]",
+            ),
+            click.option(
+                "--no-cache",
+                is_flag=True,
+                envvar="FEEDPUB_NO_CACHE",
+                show_envvar=True,
+                help="Neither read nor write the cache.",
+            ),
+            click.option(
+                "-q",
+                "--quiet",
+                is_flag=True,
+                envvar="FEEDPUB_QUIET",
+                show_envvar=True,
+                help="Print problems only: no progress bar, no summary line.",
             ),
         ]
     ):
@@ -132,7 +164,13 @@ def _build_options(command: Command) -> Command:
     help="Print a summary as JSON on stdout (messages stay on stderr).",
 )
 def build(
-    config_file: Path | None, check: bool, verbose: bool, as_json: bool, **options: Any
+    config_file: Path | None,
+    check: bool,
+    verbose: bool,
+    as_json: bool,
+    no_cache: bool,
+    quiet: bool,
+    **options: Any,
 ) -> None:
     """Build the feeds from SOURCE (default: seeds) into the output folder.
 
@@ -145,9 +183,9 @@ def build(
         feedpub build seeds -o feeds --base-url https://example.org/feeds/
         feedpub build --check        # in CI: are the committed feeds current?
     """
-    with _reporting():
-        config = load_config(config_file, **options)
-        result = build_feeds(config, check_only=check)
+    with _reporting(), _progress(quiet) as progress:
+        config = _load(config_file, no_cache, **options)
+        result = build_feeds(config, check_only=check, progress=progress)
         diffs = diff(config) if check and verbose and not result.is_current else []
     _print_problems(result.problems)
     if as_json:
@@ -166,6 +204,8 @@ def build(
         if not result.is_current:
             raise SystemExit(1)
         return
+    if quiet:
+        return
     click.echo(
         f"{len(result.feeds)} feeds from {result.records} records "
         f"({result.drafts} drafts left out, {result.skipped} skipped) in {config.output}: "
@@ -178,7 +218,7 @@ def build(
 @cli.command("diff")
 @_source_options
 @_build_options
-def diff_command(config_file: Path | None, **options: Any) -> None:
+def diff_command(config_file: Path | None, no_cache: bool, quiet: bool, **options: Any) -> None:
     """Show, per feed, the entries a build would add and remove; write nothing.
 
     The output is Markdown, ready for a pull-request comment.
@@ -189,7 +229,7 @@ def diff_command(config_file: Path | None, **options: Any) -> None:
         feedpub diff seeds > feed-changes.md
     """
     with _reporting():
-        diffs = diff(load_config(config_file, **options))
+        diffs = diff(_load(config_file, no_cache, **options))
     if not diffs:
         click.echo("No feed would change.")
     _print_diffs(diffs, err=False)
@@ -199,11 +239,7 @@ def diff_command(config_file: Path | None, **options: Any) -> None:
 @_source_options
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 def validate(
-    source: Path | None,
-    config_file: Path | None,
-    include_drafts: bool | None,
-    strict: bool | None,
-    as_json: bool,
+    config_file: Path | None, as_json: bool, no_cache: bool, quiet: bool, **options: Any
 ) -> None:
     """Check every record in SOURCE (default: seeds) and write nothing.
 
@@ -214,15 +250,9 @@ def validate(
     \b
         feedpub validate seeds --strict
     """
-    with _reporting():
-        config = load_config(
-            config_file,
-            require_base_url=False,
-            source=source,
-            include_drafts=include_drafts,
-            strict=strict,
-        )
-        checked = check(config)
+    with _reporting(), _progress(quiet or as_json) as progress:
+        config = _load(config_file, no_cache, require_base_url=False, **options)
+        checked = check(config, progress=progress)
     errors = sum(p.is_error for p in checked.problems)
     warnings = len(checked.problems) - errors
     if as_json:
@@ -236,9 +266,45 @@ def validate(
     else:
         for problem in checked.problems:
             click.echo(str(problem))
-        click.echo(f"{checked.files} records: {errors} errors, {warnings} warnings")
+        if not quiet:
+            click.echo(f"{checked.files} records: {errors} errors, {warnings} warnings")
     if errors:
         raise SystemExit(1)
+
+
+def _load(config_file: Path | None, no_cache: bool, **options: Any) -> Config:
+    config = load_config(config_file, **options)
+    if no_cache:
+        return replace(config, cache_dir=None)
+    # The command keeps a cache by default, in the working folder, like pytest and ruff.
+    return config if config.cache_dir else replace(config, cache_dir=Path(CACHE_DIR))
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Progress | None]:
+    """A progress bar on stderr for builds that take a moment, only on a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    state: dict[str, Any] = {}
+
+    def advance(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            if total < 2000:  # over in a moment: no bar
+                return
+            bar = state["bar"] = click.progressbar(
+                length=total, label="Reading records", file=sys.stderr
+            )
+            bar.__enter__()
+        bar.update(done - state.get("done", 0))
+        state["done"] = done
+
+    try:
+        yield advance
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
 
 
 @contextmanager

@@ -70,6 +70,8 @@ class Config:
     group_by: tuple[str, ...] = ("topic", "provider")
     archives: bool = False
     archive_page_size: int = 50
+    jobs: int | None = None  # worker processes for parsing; None: one per CPU
+    cache_dir: Path | None = None  # None: nothing kept between builds (the CLI keeps one)
 
     @property
     def home_url(self) -> str:
@@ -99,6 +101,8 @@ _KEYS = {
     "group_by",
     "archives",
     "archive_page_size",
+    "jobs",
+    "cache_dir",
     "source",
     "output",
 }
@@ -176,7 +180,7 @@ def _read_file(path: Path) -> tuple[dict[str, Any], Callable[..., int | None]]:
             known = ", ".join(sorted(_KEYS))
             raise ConfigError(f"{path}:{doc.line(key)}: {key}: unknown key (known: {known})")
     values: dict[str, Any] = dict(data)
-    for key in ("source", "output"):
+    for key in ("source", "output", "cache_dir"):
         if isinstance(values.get(key), str):
             values[key] = path.parent / values[key]
     return values, doc.line
@@ -210,6 +214,10 @@ def _to_config(values: Mapping[str, Any], where: Callable[..., str]) -> Config:
     for key in ("source", "output"):
         if key in values:
             changes[key] = Path(values[key])
+    if "jobs" in values:
+        changes["jobs"] = _positive_int(values["jobs"], "jobs", where("jobs"))
+    if "cache_dir" in values:
+        changes["cache_dir"] = Path(values["cache_dir"]) if values["cache_dir"] else None
     if "hub" in values:
         changes["hub"] = _url(values["hub"], "hub", where("hub"), folder=False)
     if "formats" in values:

@@ -1,38 +1,46 @@
-"""Articles to feeds: everything, per topic, per provider, with related items as entries.
+"""Records to feeds: everything, per topic, per provider, custom, with related items.
 
 Every URL becomes one entry, whether it appears as an article, as a related item, or
 both, and the entry is the same in every feed that holds it: its data come from the
-article when there is one (else from the first related item by path), and its links
-join both directions of every article-to-related pair.
+article when there is one (else, field by field, from the related items that mention
+it, in path order), and its links join both directions of every article-to-related
+pair.
+
+Grouping works in two steps so that memory follows the feeds, not the corpus:
+`select` decides every feed's entries from the small `Digest` of each record, keeping
+only the newest `max_items` candidates per feed in a bounded heap; `assemble` then
+builds the full entries of one feed at a time from the few records they come from.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from feedpub.config import Config, CustomFeed
-from feedpub.load import topic_key
-from feedpub.types import Article, Entry, Feed, FeedKind, Link, Problem, Related
+from feedpub.load import digest_of, topic_key
+from feedpub.types import (
+    Article,
+    Digest,
+    Entry,
+    Feed,
+    FeedKind,
+    FeedSummary,
+    Link,
+    Problem,
+    Related,
+)
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _MAX_SLUG = 80
 # Names Windows will not give a file, whatever the extension.
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
-
-
-@dataclass(frozen=True, slots=True)
-class GroupResult:
-    """The feeds to publish, newest entries first, and what grouping found wrong."""
-
-    feeds: tuple[Feed, ...]
-    problems: tuple[Problem, ...]
-    drafts: int
-    duplicates: int
 
 
 def slugify(name: str) -> str:
@@ -74,56 +82,209 @@ def assign_slugs(names: dict[str, str], kind: str) -> tuple[dict[str, str], dict
     return slugs, warnings
 
 
-def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
-    """Group articles into the feeds a build publishes."""
+FeedKey = tuple[str, ...]  # ("all",), ("topic", key), ("provider", domain), ("custom", name)
+Fetch = Callable[[Iterable[int]], dict[int, Article]]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One feed (or archive page) to publish: its names and its entries' URLs."""
+
+    name: str
+    kind: FeedKind
+    title: str
+    description: str
+    urls: tuple[str, ...]  # newest first
+    updated_at: datetime | None
+    archive_of: str | None = None
+    prev_archive: str | None = None
+
+    def summary(self) -> FeedSummary:
+        return FeedSummary(
+            self.name, self.kind, self.title, self.description, len(self.urls), self.updated_at
+        )
+
+
+@dataclass(slots=True)
+class _Source:
+    """Where a selected entry's data come from: its article and the mentions of it."""
+
+    article: int | None  # record index
+    mentions: list[tuple[int, int]] = field(default_factory=list)  # (record, item) in order
+
+
+@dataclass(slots=True)
+class Selection:
+    """Every feed's entries, chosen from digests; `assemble` turns a plan into a Feed."""
+
+    plans: list[Plan]
+    problems: list[Problem]
+    drafts: int
+    duplicates: int
+    topic_names: dict[str, str]
+    sources: dict[str, _Source]
+    own_related: dict[str, tuple[str, ...]]  # article URL -> the URLs it lists as related
+
+    def contributors(self, url: str) -> set[int]:
+        """The records whose content shapes the entry for `url`: for fingerprints."""
+        source = self.sources[url]
+        records = {i for i, _ in source.mentions}
+        if source.article is not None:
+            records.add(source.article)
+        for target in self.links(url):
+            target_source = self.sources[target]
+            records.add(
+                target_source.article
+                if target_source.article is not None
+                else target_source.mentions[0][0]
+            )
+        return records
+
+    def links(self, url: str) -> list[str]:
+        """The URLs an entry links to, in the order the records give them."""
+        source = self.sources[url]
+        events = [(i, j, None) for i, j in source.mentions]
+        if source.article is not None:
+            events += [(source.article, -1, None)]
+        ordered: dict[str, None] = {}
+        for record, item, _ in sorted(events, key=lambda e: (e[0], e[1])):
+            if record == source.article and item == -1:
+                for target in self.own_related.get(url, ()):
+                    if target != url:
+                        ordered[target] = None
+            else:
+                ordered[self._article_url[record]] = None
+        return list(ordered)
+
+    _article_url: dict[int, str] = field(default_factory=dict)
+
+
+class _Worst:
+    """Orders URLs backwards, so a min-heap of (timestamp, _Worst(url)) pops the entry
+    that sorts last in a feed (oldest, then greatest id) first."""
+
+    __slots__ = ("url",)
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __lt__(self, other: _Worst) -> bool:
+        return self.url > other.url
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Worst) and self.url == other.url
+
+    def __hash__(self) -> int:
+        return hash(self.url)
+
+
+class _Candidates:
+    """The best `limit` entries of one feed (all of them when `limit` is None)."""
+
+    __slots__ = ("heap", "limit")
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.heap: list[tuple[float, _Worst]] = []
+
+    def offer(self, timestamp: float, url: str) -> None:
+        item = (timestamp, _Worst(url))
+        if self.limit is None or len(self.heap) < self.limit:
+            heapq.heappush(self.heap, item)
+        elif self.heap[0] < item:
+            heapq.heapreplace(self.heap, item)
+
+    def newest_first(self) -> list[tuple[float, str]]:
+        return sorted(((t, w.url) for t, w in self.heap), key=lambda e: (-e[0], e[1]))
+
+
+def select(digests: Sequence[Digest | None], paths: Sequence[str], config: Config) -> Selection:
+    """Choose every feed's entries from the records' digests (None: a record with errors)."""
     problems: list[Problem] = []
     drafts = duplicates = 0
-    chosen: dict[str, Article] = {}
-    for article in sorted(articles, key=lambda a: a.path):
-        if not article.published and not config.include_drafts:
+    articles: dict[str, int] = {}
+    for index, digest in enumerate(digests):
+        if digest is None:
+            continue
+        if not digest.published and not config.include_drafts:
             drafts += 1
             continue
-        first = chosen.setdefault(article.web_url, article)
-        if first is not article:
+        first = articles.setdefault(digest.url, index)
+        if first != index:
             duplicates += 1
             problems.append(
                 Problem(
-                    article.path,
+                    paths[index],
                     None,
                     "webUrl",
-                    f"same webUrl as {first.path}, which is used; this record is skipped",
+                    f"same webUrl as {paths[first]}, which is used; this record is skipped",
                     "warning",
                 )
             )
-    kept = list(chosen.values())
 
     # A topic's name is its first spelling in sort order, wherever it is used.
     topic_names: dict[str, str] = {}
-    topic_urls: dict[str, set[str]] = defaultdict(set)
     topic_path: dict[str, str] = {}
-    for article in kept:
-        for topic in article.topics:
+    provider_path: dict[str, str] = {}
+    article_topics: dict[int, tuple[str, ...]] = {}
+    article_custom: dict[int, tuple[str, ...]] = {}
+    mentions: list[tuple[str, int, int]] = []
+    for url, index in articles.items():
+        digest = _known(digests[index])
+        keys = []
+        for topic in digest.topics:
             key = topic_key(topic)
+            keys.append(key)
             topic_names[key] = min(topic_names.get(key, topic), topic)
-            topic_path.setdefault(key, article.path)
-            topic_urls[key].add(article.web_url)
-            topic_urls[key].update(r.web_url for r in article.related)
-    entries = _entries(kept, topic_names)
+            topic_path.setdefault(key, paths[index])
+        article_topics[index] = tuple(keys)
+        article_custom[index] = tuple(c.name for c in config.feeds if matches(digest, c))
+        provider_path.setdefault(digest.domain, paths[index])
+        for item, mention in enumerate(digest.mentions):
+            if mention.domain is not None:
+                provider_path.setdefault(mention.domain, paths[index])
+            if mention.url != url:
+                mentions.append((mention.url, index, item))
+    mentions.sort()
+
+    limits = {c.name: c.max_items or config.max_items for c in config.feeds}
+    candidates: dict[FeedKey, _Candidates] = {}
+
+    def offer(key: FeedKey, timestamp: float, url: str) -> None:
+        if key not in candidates:
+            limit = limits[key[1]] if key[0] == "custom" else config.max_items
+            candidates[key] = _Candidates(None if config.archives else limit)
+        candidates[key].offer(timestamp, url)
 
     provider_names: dict[str, str] = {}
-    provider_urls: dict[str, set[str]] = defaultdict(set)
-    for entry in entries.values():
-        if entry.author is not None:
-            domain, name = entry.author.domain, entry.author.name
+    include_related = {c.name for c in config.feeds if c.include_related}
+    mentioned_articles: dict[str, list[FeedKey]] = {}
+    for url, group in _groups(mentions):
+        feeds: set[FeedKey] = set()
+        for _, index, _ in group:
+            feeds.update(("topic", key) for key in article_topics[index])
+            feeds.update(("custom", n) for n in article_custom[index] if n in include_related)
+        if url in articles:
+            mentioned_articles[url] = sorted(feeds)
+            continue
+        timestamp, domain, name = _merged_meta(group, digests)
+        if domain is not None and name is not None:
             provider_names[domain] = min(provider_names.get(domain, name), name)
-            provider_urls[domain].add(entry.id)
-    provider_path: dict[str, str] = {}
-    for article in kept:
-        provider_path.setdefault(article.provider.domain, article.path)
-    for article in kept:
-        for item in article.related:
-            if item.provider is not None:
-                provider_path.setdefault(item.provider.domain, article.path)
+            feeds.add(("provider", domain))
+        feeds.add(("all",))
+        for feed_key in feeds:
+            offer(feed_key, timestamp, url)
+    for url, index in articles.items():
+        digest = _known(digests[index])
+        provider_names[digest.domain] = min(
+            provider_names.get(digest.domain, digest.name), digest.name
+        )
+        feeds = {("all",), ("provider", digest.domain)}
+        feeds.update(("topic", key) for key in article_topics[index])
+        feeds.update(("custom", n) for n in article_custom[index])
+        feeds.update(mentioned_articles.get(url, ()))
+        for feed_key in feeds:
+            offer(feed_key, digest.timestamp, url)
 
     topic_slugs, warnings = assign_slugs(topic_names, "topic")
     problems.extend(
@@ -136,85 +297,244 @@ def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
     )
 
     title = config.title
-    feeds = _feeds(
-        "all",
-        "all",
-        title,
-        config.description or f"Every article published on {title}",
-        entries.values(),
-        config.max_items,
-        config,
-    )
+    named: list[tuple[FeedKey, str, FeedKind, str, str]] = [
+        (
+            ("all",),
+            "all",
+            "all",
+            title,
+            config.description or f"Every article published on {title}",
+        )
+    ]
     if "topic" in config.group_by:
         for key in sorted(topic_names, key=lambda k: topic_slugs[k]):
             name = topic_names[key]
-            feeds += _feeds(
-                f"topics/{topic_slugs[key]}",
-                "topic",
-                f"{title}: {name}",
-                f"Articles about {name} on {title}",
-                (entries[u] for u in topic_urls[key]),
-                config.max_items,
-                config,
+            named.append(
+                (
+                    ("topic", key),
+                    f"topics/{topic_slugs[key]}",
+                    "topic",
+                    f"{title}: {name}",
+                    f"Articles about {name} on {title}",
+                )
             )
     if "provider" in config.group_by:
         for domain in sorted(provider_names, key=lambda d: provider_slugs[d]):
             name = provider_names[domain]
-            feeds += _feeds(
-                f"providers/{provider_slugs[domain]}",
-                "provider",
-                f"{title}: {name}",
-                f"Articles from {name} ({domain}) on {title}",
-                (entries[u] for u in provider_urls[domain]),
-                config.max_items,
-                config,
+            named.append(
+                (
+                    ("provider", domain),
+                    f"providers/{provider_slugs[domain]}",
+                    "provider",
+                    f"{title}: {name}",
+                    f"Articles from {name} ({domain}) on {title}",
+                )
             )
     for custom in config.feeds:
-        urls: dict[str, None] = {}
-        for article in kept:
-            if matches(article, custom):
-                urls[article.web_url] = None
-                if custom.include_related:
-                    urls.update((r.web_url, None) for r in article.related if r.web_url in entries)
-        feeds += _feeds(
-            f"custom/{custom.name}",
-            "custom",
-            custom.title,
-            custom.description or f"{custom.title} on {title}",
-            (entries[u] for u in urls),
-            custom.max_items or config.max_items,
-            config,
+        named.append(
+            (
+                ("custom", custom.name),
+                f"custom/{custom.name}",
+                "custom",
+                custom.title,
+                custom.description or f"{custom.title} on {title}",
+            )
         )
-    return GroupResult(tuple(f for f in feeds if f.entries), tuple(problems), drafts, duplicates)
+    plans: list[Plan] = []
+    for feed_key, name, kind, feed_title, description in named:
+        chosen = candidates[feed_key].newest_first() if feed_key in candidates else []
+        limit = limits[feed_key[1]] if feed_key[0] == "custom" else config.max_items
+        plans += _plans(name, kind, feed_title, description, chosen, limit, config)
+
+    # Where the chosen entries' data come from, and the titles of what they link to.
+    selected = {url for plan in plans for url in plan.urls}
+    own_related = {
+        url: tuple(m.url for m in _known(digests[articles[url]]).mentions)
+        for url in selected
+        if url in articles
+    }
+    needed = selected | {t for targets in own_related.values() for t in targets}
+    sources = {url: _Source(articles.get(url)) for url in needed}
+    for url, group in _groups(mentions):
+        if url in sources:
+            sources[url].mentions = [(index, item) for _, index, item in group]
+    article_url = {index: url for url, index in articles.items()}
+    # The articles that mention a chosen entry are link targets too (titles only).
+    for url in selected:
+        for index, _ in sources[url].mentions:
+            sources.setdefault(article_url[index], _Source(index))
+    return Selection(
+        plans,
+        problems,
+        drafts,
+        duplicates,
+        topic_names,
+        sources,
+        own_related,
+        {i: article_url[i] for s in sources.values() for i, _ in s.mentions},
+    )
 
 
-def _entries(articles: list[Article], topic_names: dict[str, str]) -> dict[str, Entry]:
-    """One entry per URL, with links both ways between articles and related items."""
-    mentions: dict[str, list[tuple[Related, Article]]] = defaultdict(list)
-    by_url = {a.web_url: a for a in articles}
-    links: dict[str, dict[str, None]] = defaultdict(dict)  # an ordered set
-    for article in articles:
-        for item in article.related:
-            if item.web_url == article.web_url:
-                continue
-            mentions[item.web_url].append((item, article))
-            links[article.web_url][item.web_url] = None
-            links[item.web_url][article.web_url] = None
+def assemble(plan: Plan, selection: Selection, fetch: Fetch) -> Feed:
+    """The feed a plan describes, with every entry built from its records."""
+    records: set[int] = set()
+    for url in plan.urls:
+        records |= selection.contributors(url)
+    articles = fetch(records)
+    entries = tuple(_entry(url, selection, articles) for url in plan.urls)
+    return Feed(
+        plan.name,
+        plan.kind,
+        plan.title,
+        plan.description,
+        entries,
+        archive_of=plan.archive_of,
+        prev_archive=plan.prev_archive,
+    )
 
-    merged = {url: merge_related(m) for url, m in mentions.items() if url not in by_url}
-    titles = {url: item.title for url, item in merged.items()}
-    titles.update((url, a.title) for url, a in by_url.items())
 
-    entries: dict[str, Entry] = {}
-    for url in [*by_url, *merged]:
-        related = tuple(Link(href, titles[href]) for href in links.get(url, ()))
-        source = by_url.get(url)
-        entries[url] = (
-            _article_entry(source, related, topic_names)
-            if source is not None
-            else _related_entry(merged[url], related)
+def _entry(url: str, selection: Selection, articles: dict[int, Article]) -> Entry:
+    links = tuple(Link(t, _title(t, selection, articles)) for t in selection.links(url))
+    source = selection.sources[url]
+    if source.article is not None:
+        return _article_entry(articles[source.article], links, selection.topic_names)
+    return _related_entry(merge_related(_mentions(source, articles)), links)
+
+
+def _title(url: str, selection: Selection, articles: dict[int, Article]) -> str:
+    source = selection.sources[url]
+    if source.article is not None:
+        return articles[source.article].title
+    index, item = source.mentions[0]
+    return articles[index].related[item].title
+
+
+def _mentions(source: _Source, articles: dict[int, Article]) -> list[tuple[Related, Article]]:
+    return [(articles[i].related[j], articles[i]) for i, j in source.mentions]
+
+
+def _merged_meta(
+    group: list[tuple[str, int, int]], digests: Sequence[Digest | None]
+) -> tuple[float, str | None, str | None]:
+    """A related item's date and provider from its mentions, as merge_related has them."""
+    timestamp = None
+    domain = name = None
+    for _, index, item in group:
+        mention = _known(digests[index]).mentions[item]
+        if timestamp is None and mention.timestamp is not None:
+            timestamp = mention.timestamp
+        if domain is None and mention.domain is not None:
+            domain, name = mention.domain, mention.name
+    if timestamp is None:
+        timestamp = _known(digests[group[0][1]]).timestamp
+    return timestamp, domain, name
+
+
+def _groups(
+    mentions: list[tuple[str, int, int]],
+) -> Iterator[tuple[str, list[tuple[str, int, int]]]]:
+    """Runs of mentions of the same URL, in record order (the list is sorted)."""
+    start = 0
+    for end in range(1, len(mentions) + 1):
+        if end == len(mentions) or mentions[end][0] != mentions[start][0]:
+            yield mentions[start][0], mentions[start:end]
+            start = end
+
+
+def _known(digest: Digest | None) -> Digest:
+    assert digest is not None  # only records without errors are grouped
+    return digest
+
+
+def _plans(
+    name: str,
+    kind: FeedKind,
+    title: str,
+    description: str,
+    chosen: list[tuple[float, str]],
+    max_items: int,
+    config: Config,
+) -> list[Plan]:
+    """A feed of the newest `max_items` entries and, with archives on, its archive pages.
+
+    Archive pages are cut by count from the oldest entry, so a full page never changes
+    when newer entries arrive (RFC 5005 section 4).
+    """
+    if not chosen:
+        return []
+    older = chosen[max_items:] if config.archives else []
+    oldest_first = older[::-1]
+    size = config.archive_page_size
+    pages = []
+    for start in range(0, len(oldest_first), size):
+        number = start // size + 1
+        page = oldest_first[start : start + size][::-1]
+        pages.append(
+            Plan(
+                f"archives/{name}/{number}",
+                "archive",
+                f"{title} (archive {number})",
+                description,
+                tuple(url for _, url in page),
+                _date(page[0][0]),
+                archive_of=name,
+                prev_archive=f"archives/{name}/{number - 1}" if number > 1 else None,
+            )
         )
-    return entries
+    current = chosen[:max_items]
+    return [
+        Plan(
+            name,
+            kind,
+            title,
+            description,
+            tuple(url for _, url in current),
+            _date(current[0][0]),
+            prev_archive=pages[-1].name if pages else None,
+        ),
+        *pages,
+    ]
+
+
+def _date(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def matches(digest: Digest, feed: CustomFeed) -> bool:
+    """True when the article passes every filter the custom feed sets."""
+    return (
+        (not feed.topics or any(topic_key(t) in feed.topics for t in digest.topics))
+        and (not feed.providers or digest.domain in feed.providers)
+        and (not feed.types or digest.type in feed.types)
+        and (feed.category is None or digest.category == feed.category)
+        and (
+            feed.min_quality is None
+            or (digest.quality is not None and digest.quality >= feed.min_quality)
+        )
+        and (feed.since is None or digest.timestamp >= feed.since.timestamp())
+    )
+
+
+def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
+    """Group articles held in memory: `select` and `assemble` in one call."""
+    ordered = sorted(articles, key=lambda a: a.path)
+    by_index = dict(enumerate(ordered))
+    selection = select([digest_of(a) for a in ordered], [a.path for a in ordered], config)
+    feeds = tuple(
+        assemble(plan, selection, lambda wanted: {i: by_index[i] for i in wanted})
+        for plan in selection.plans
+    )
+    return GroupResult(feeds, tuple(selection.problems), selection.drafts, selection.duplicates)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupResult:
+    """The feeds to publish, newest entries first, and what grouping found wrong."""
+
+    feeds: tuple[Feed, ...]
+    problems: tuple[Problem, ...]
+    drafts: int
+    duplicates: int
 
 
 def merge_related(mentions: list[tuple[Related, Article]]) -> Related:
@@ -268,63 +588,3 @@ def _related_entry(item: Related, related: tuple[Link, ...]) -> Entry:
         thumbnail=item.images[0] if item.images else None,
         related=related,
     )
-
-
-def matches(article: Article, feed: CustomFeed) -> bool:
-    """True when the article passes every filter the custom feed sets."""
-    return (
-        (not feed.topics or any(topic_key(t) in feed.topics for t in article.topics))
-        and (not feed.providers or article.provider.domain in feed.providers)
-        and (not feed.types or article.type in feed.types)
-        and (feed.category is None or article.category == feed.category)
-        and (
-            feed.min_quality is None
-            or (article.quality is not None and article.quality >= feed.min_quality)
-        )
-        and (feed.since is None or article.published_at >= feed.since)
-    )
-
-
-def _feeds(
-    name: str,
-    kind: FeedKind,
-    title: str,
-    description: str,
-    entries: Iterable[Entry],
-    max_items: int,
-    config: Config,
-) -> list[Feed]:
-    """A feed of the newest `max_items` entries and, with archives on, its archive pages.
-
-    Archive pages are cut by count from the oldest entry, so a full page never changes
-    when newer entries arrive (RFC 5005 section 4).
-    """
-    newest_first = sorted(entries, key=lambda e: (-e.updated_at.timestamp(), e.id))
-    if not newest_first:
-        return []
-    older = newest_first[max_items:] if config.archives else []
-    oldest_first = older[::-1]
-    size = config.archive_page_size
-    pages = []
-    for start in range(0, len(oldest_first), size):
-        number = start // size + 1
-        pages.append(
-            Feed(
-                f"archives/{name}/{number}",
-                "archive",
-                f"{title} (archive {number})",
-                description,
-                tuple(oldest_first[start : start + size][::-1]),
-                archive_of=name,
-                prev_archive=f"archives/{name}/{number - 1}" if number > 1 else None,
-            )
-        )
-    current = Feed(
-        name,
-        kind,
-        title,
-        description,
-        tuple(newest_first[:max_items]),
-        prev_archive=pages[-1].name if pages else None,
-    )
-    return [current, *pages]

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 
-from feedpub.types import Article, Image, Problem, Provider, Related, Severity
+from feedpub.types import Article, Digest, Image, Mention, Problem, Provider, Related, Severity
 from feedpub.yamltext import Document, Key, YamlError, parse_yaml
 
 # Characters XML 1.0 forbids, which no feed may carry: C0 controls but tab, CR and LF,
@@ -394,6 +394,30 @@ class _Fields:
         return article
 
 
+def digest_of(article: Article) -> Digest:
+    """The small summary of an article that grouping works from."""
+    return Digest(
+        url=article.web_url,
+        timestamp=article.published_at.timestamp(),
+        published=article.published,
+        domain=article.provider.domain,
+        name=article.provider.name,
+        topics=article.topics,
+        type=article.type,
+        category=article.category,
+        quality=article.quality,
+        mentions=tuple(
+            Mention(
+                r.web_url,
+                r.published_at.timestamp() if r.published_at else None,
+                r.provider.domain if r.provider else None,
+                r.provider.name if r.provider else None,
+            )
+            for r in article.related
+        ),
+    )
+
+
 # --- helpers shared with later stages -------------------------------------------
 
 
@@ -417,6 +441,8 @@ def is_web_url(text: str) -> bool:
 def normalise_domain(text: str) -> str | None:
     """A provider domain in one spelling: lower case, IDNA, no trailing dot; None if invalid."""
     domain = text.strip().rstrip(".").lower()
+    if domain.startswith("www.") and "." in domain[4:]:
+        domain = domain[4:]  # the same provider with or without www.
     try:
         domain = domain.encode("idna").decode("ascii")
     except UnicodeError:

@@ -15,7 +15,7 @@ from html import escape
 
 from feedpub.config import Config
 from feedpub.render import FEED_FORMATS, OPML_PATH, SECTIONS, Format
-from feedpub.types import Entry, Feed
+from feedpub.types import Entry, Feed, FeedSummary
 
 INDEX_PATH = "index.html"
 STYLE_PATH = "style.css"
@@ -67,7 +67,7 @@ def render_page(feed: Feed, config: Config) -> bytes:
     return _document(feed.title, up, alternates, body, config)
 
 
-def render_index(feeds: Sequence[Feed], config: Config) -> bytes:
+def render_index(feeds: Sequence[Feed | FeedSummary], config: Config) -> bytes:
     """The front page: every feed with its size, date and formats, and the OPML link."""
     formats = _feed_formats(config)
     main_feed = next((f for f in feeds if f.kind == "all"), None)
@@ -104,7 +104,7 @@ def render_index(feeds: Sequence[Feed], config: Config) -> bytes:
     return _document(config.title, "", alternates, body, config)
 
 
-def _index_row(feed: Feed, formats: Sequence[Format], config: Config) -> str:
+def _index_row(feed: Feed | FeedSummary, formats: Sequence[Format], config: Config) -> str:
     name = _text(feed.title.removeprefix(f"{config.title}: "))
     title = f'<a href="{_attr(feed.name)}.html">{name}</a>' if "html" in config.formats else name
     links = " ".join(
@@ -113,7 +113,7 @@ def _index_row(feed: Feed, formats: Sequence[Format], config: Config) -> str:
         for fmt in formats
     )
     return (
-        f"<tr><td>{title}</td><td>{len(feed.entries)}</td>"
+        f"<tr><td>{title}</td><td>{feed.count}</td>"
         f'<td>{_time(feed.updated_at)}</td><td class="formats">{links}</td></tr>'
     )
 

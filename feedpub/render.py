@@ -21,7 +21,7 @@ from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
 from feedpub.config import Config
-from feedpub.types import Entry, Feed
+from feedpub.types import Entry, Feed, FeedSummary
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"
@@ -265,7 +265,7 @@ def _json_author(name: str, url: str | None) -> dict[str, str]:
     return {"name": name, "url": url} if url else {"name": name}
 
 
-def render_opml(feeds: Iterable[Feed], config: Config) -> bytes:
+def render_opml(feeds: Iterable[Feed | FeedSummary], config: Config) -> bytes:
     """An OPML 2.0 subscription list of every feed, grouped as All, Topics, Providers."""
     fmt = FEED_FORMATS[config.opml_format]
     root = etree.Element("opml", version="2.0")

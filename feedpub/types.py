@@ -6,7 +6,9 @@ their values cached or sent to worker processes. Every datetime is timezone-awar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copyreg
+import operator
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Literal
 
@@ -92,6 +94,36 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class Mention:
+    """A related item as one record gives it: what grouping needs, nothing more."""
+
+    url: str
+    timestamp: float | None
+    domain: str | None
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What grouping needs of one record, small enough to keep for a whole corpus.
+
+    The full `Article` stays in the record store and is fetched again only for the
+    entries that make it into a feed.
+    """
+
+    url: str
+    timestamp: float
+    published: bool
+    domain: str
+    name: str
+    topics: tuple[str, ...]
+    type: str | None
+    category: str | None
+    quality: int | None
+    mentions: tuple[Mention, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     """A link from one entry to another entry, with the other entry's title."""
 
@@ -140,6 +172,27 @@ class Feed:
         """The newest entry's date: a feed's date never comes from the clock."""
         return max((e.updated_at for e in self.entries), default=None)
 
+    @property
+    def count(self) -> int:
+        return len(self.entries)
+
+    def summary(self) -> FeedSummary:
+        return FeedSummary(
+            self.name, self.kind, self.title, self.description, self.count, self.updated_at
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSummary:
+    """What the index and the OPML list say of a feed, without its entries."""
+
+    name: str
+    kind: FeedKind
+    title: str
+    description: str
+    count: int
+    updated_at: datetime | None
+
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
@@ -152,7 +205,7 @@ class BuildResult:
     records: int
     drafts: int
     skipped: int
-    feeds: tuple[Feed, ...] = ()
+    feeds: tuple[FeedSummary, ...] = ()
     created: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
@@ -171,3 +224,17 @@ class BuildResult:
     @property
     def warnings(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if not p.is_error)
+
+
+def _pickle_by_fields(cls: type) -> None:
+    """Pickle a frozen dataclass as its constructor and field values.
+
+    The state functions that `slots=True` adds are slow Python; records cross process
+    boundaries and the record store by the hundred thousand.
+    """
+    values = operator.attrgetter(*(f.name for f in fields(cls)))
+    copyreg.pickle(cls, lambda obj: (cls, values(obj)))
+
+
+for _cls in (Problem, Image, Provider, Related, Article, Mention, Digest, Link, Entry):
+    _pickle_by_fields(_cls)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -36,9 +37,78 @@ class Plan:
         return not (self.created or self.changed or self.removed)
 
 
+class Output:
+    """The output folder as a build fills it, file by file.
+
+    `put` writes a file unless its bytes are already there; `keep` vouches for a file
+    the caller knows to be current without rendering it again; `finish` removes the
+    files an earlier build owned that nobody put or kept, writes the manifest and says
+    what happened. With `dry_run`, nothing is written or removed, only counted.
+    """
+
+    def __init__(self, folder: Path, *, dry_run: bool = False) -> None:
+        self.folder = folder
+        self.dry_run = dry_run
+        if not dry_run:
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(folder)
+        self.owned = read_manifest(folder) if folder.is_dir() else []
+        self.created: list[str] = []
+        self.changed: list[str] = []
+        self.unchanged: list[str] = []
+        self.wanted: set[str] = set()
+        self.new_bytes: dict[str, bytes] = {}  # what a dry run would have written
+        self.pending: list[tuple[Path, Path]] = []  # (temporary, target) to rename
+
+    def put(self, relpath: str, data: bytes) -> None:
+        target = safe_path(self.folder, relpath)
+        _check_folder(self.folder, target.parent)  # before reading, so no link is followed
+        self.wanted.add(relpath)
+        old = read_existing(target)
+        if old == data:
+            self.unchanged.append(relpath)
+            return
+        (self.created if old is None and not target.is_symlink() else self.changed).append(relpath)
+        if self.dry_run:
+            self.new_bytes[relpath] = data
+        else:
+            _ensure_folder(self.folder, target.parent)
+            self.pending.append((_write_temporary(target, data), target))
+
+    def keep(self, relpath: str) -> None:
+        safe_path(self.folder, relpath)
+        self.wanted.add(relpath)
+        self.unchanged.append(relpath)
+
+    def finish(self) -> Plan:
+        _commit(self.pending)
+        self.pending = []
+        removed = []
+        for relpath in sorted(set(self.owned) - self.wanted - {MANIFEST}):
+            try:
+                target = safe_path(self.folder, relpath)
+            except OutputError:
+                continue  # a manifest edited by hand never makes feedpub delete outside
+            if _is_owned_file(self.folder, target):
+                removed.append(relpath)
+                if not self.dry_run:
+                    target.unlink(missing_ok=True)
+                    _remove_empty_folders(self.folder, target.parent)
+        # The manifest goes last, so a build killed half-way still owns what it wrote.
+        self.put(MANIFEST, manifest_bytes(self.wanted - {MANIFEST}))
+        _commit(self.pending)
+        self.pending = []
+        return Plan(
+            tuple(sorted(self.created)),
+            tuple(sorted(self.changed)),
+            tuple(sorted(self.unchanged)),
+            tuple(removed),
+        )
+
+
 def plan_files(output: Path, files: Mapping[str, bytes]) -> Plan:
     """What `write_files(output, files)` would do, without writing anything."""
-    return _plan(output, _with_manifest(files), read_manifest(output))
+    return _write(Output(output, dry_run=True), files)
 
 
 def write_files(output: Path, files: Mapping[str, bytes]) -> Plan:
@@ -47,20 +117,15 @@ def write_files(output: Path, files: Mapping[str, bytes]) -> Plan:
 
     Files feedpub did not write (those not in its manifest) are never touched.
     """
-    output.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(output)
-    everything = _with_manifest(files)
-    plan = _plan(output, everything, read_manifest(output))
-    # The manifest goes last, so a build killed half-way still owns what it wrote.
-    for relpath in sorted((*plan.created, *plan.changed), key=lambda p: p == MANIFEST):
-        target = safe_path(output, relpath)
-        _ensure_folder(output, target.parent)
-        _replace(target, everything[relpath])
-    for relpath in plan.removed:
-        target = safe_path(output, relpath)
-        target.unlink(missing_ok=True)
-        _remove_empty_folders(output, target.parent)
-    return plan
+    for relpath in files:
+        safe_path(output, relpath)  # refuse a bad path before writing anything
+    return _write(Output(output), files)
+
+
+def _write(out: Output, files: Mapping[str, bytes]) -> Plan:
+    for relpath in sorted(files):
+        out.put(relpath, files[relpath])
+    return out.finish()
 
 
 def read_manifest(output: Path) -> list[str]:
@@ -73,33 +138,10 @@ def read_manifest(output: Path) -> list[str]:
     return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
 
 
-def _with_manifest(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    manifest = {"generator": "feedpub", "files": sorted(files)}
-    data = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
-    return {**files, MANIFEST: data}
-
-
-def _plan(output: Path, files: Mapping[str, bytes], owned: list[str]) -> Plan:
-    created: list[str] = []
-    changed: list[str] = []
-    unchanged: list[str] = []
-    for relpath in sorted(files):
-        target = safe_path(output, relpath)
-        _check_folder(output, target.parent)  # before reading, so no link is followed
-        old = read_existing(target)
-        if old == files[relpath]:
-            unchanged.append(relpath)
-        else:
-            (created if old is None and not target.is_symlink() else changed).append(relpath)
-    removed = []
-    for relpath in sorted(set(owned) - set(files)):
-        try:
-            target = safe_path(output, relpath)
-        except OutputError:
-            continue  # a manifest edited by hand never makes feedpub delete outside
-        if _is_owned_file(output, target):
-            removed.append(relpath)
-    return Plan(tuple(created), tuple(changed), tuple(unchanged), tuple(removed))
+def manifest_bytes(paths: Iterable[str]) -> bytes:
+    """The manifest listing `paths`: sorted, relative, no timestamps."""
+    manifest = {"generator": "feedpub", "files": sorted(paths)}
+    return json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
 
 
 def _is_owned_file(output: Path, target: Path) -> bool:
@@ -176,29 +218,44 @@ def _ensure_folder(output: Path, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
 
 
-def _replace(target: Path, data: bytes) -> None:
+def _write_temporary(target: Path, data: bytes) -> Path:
+    """Write `data` beside `target` under a temporary name; `_commit` renames it."""
     temp = target.with_name(f".{target.name}{TEMP_MARK}{os.getpid()}")
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(temp, flags, 0o666)
-        try:
-            with os.fdopen(fd, "wb", closefd=False) as f:
-                f.write(data)
-                f.flush()
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, target)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
     except OSError as e:
         temp.unlink(missing_ok=True)
         raise OutputError(f"{target}: cannot write: {e.strerror or e}") from e
-    _sync_folder(target.parent)
+    return temp
 
 
-def _sync_folder(folder: Path) -> None:
-    # The rename is durable only once the folder itself is on disk.
+def _commit(pending: list[tuple[Path, Path]]) -> None:
+    """Flush every temporary file to disk, then rename each over its target.
+
+    Flushing them together (on a few threads, so the disk can batch them) costs far
+    less than one at a time; renaming only afterwards keeps every file whole.
+    """
+    if not pending:
+        return
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(_sync, [temp for temp, _ in pending]))
+    for temp, target in pending:
+        try:
+            os.replace(temp, target)
+        except OSError as e:
+            temp.unlink(missing_ok=True)
+            raise OutputError(f"{target}: cannot write: {e.strerror or e}") from e
+    # A rename is durable only once its folder is on disk.
+    for folder in sorted({target.parent for _, target in pending}):
+        _sync(folder)
+
+
+def _sync(path: Path) -> None:
     try:
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return
     try:

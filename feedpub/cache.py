@@ -1,0 +1,191 @@
+"""The record store: parsed records kept between builds, keyed by their content.
+
+A SQLite file holds, per record path, the size and mtime seen, the BLAKE2 hash of
+the bytes, the record's digest and problems (what grouping needs) and the full
+parsed article (fetched again only for entries that make it into a feed). A later
+build reuses a row when the file's size and mtime are unchanged, or else when its
+bytes hash the same; anything else is parsed again. Rows written by another
+version of feedpub are dropped, and a file that is not a readable store is replaced:
+the cache is never trusted blindly, and never needed for a correct build.
+
+It also remembers, per feed, a fingerprint of everything its files were rendered
+from, and the size and mtime of every file written, so a build can leave a feed
+whose inputs did not change unrendered and untouched.
+
+Without a cache folder (`--no-cache`) the same store lives in a temporary file that
+is deleted after the build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from feedpub.version import __version__
+
+SCHEMA = 1
+_TAG = f"feedpub {__version__} schema {SCHEMA} pickle {pickle.HIGHEST_PROTOCOL}"
+_GITIGNORE = "# Created by feedpub: a cache of parsed records, never to be committed.\n*\n"
+_CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file marks a cache directory created by feedpub.\n"
+)
+
+
+def content_hash(data: bytes) -> bytes:
+    """The key of a record's content."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What the store remembers of one record file."""
+
+    size: int
+    mtime_ns: int
+    hash: bytes
+    summary: bytes  # pickled (Digest | None, list[Problem])
+
+
+class RecordStore:
+    """Parsed records by path, in a SQLite file; see the module docstring."""
+
+    def __init__(self, folder: Path | None, source: Path, output: Path) -> None:
+        self._temporary: tempfile.TemporaryDirectory[str] | None = None
+        if folder is None:
+            self._temporary = tempfile.TemporaryDirectory(prefix="feedpub-")
+            folder = Path(self._temporary.name)
+        else:
+            _make_cache_folder(folder)
+        # One store per source and output folder, so two builds never share fingerprints.
+        key = f"{source.resolve()}\0{output.resolve()}".encode()
+        self.path = folder / f"build-{hashlib.blake2b(key, digest_size=8).hexdigest()}.sqlite3"
+        self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        for attempt in (1, 2):
+            try:
+                db = sqlite3.connect(self.path, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+                row = db.execute("SELECT value FROM meta WHERE key = 'tag'").fetchone()
+                if row is None or row[0] != _TAG:
+                    _reset(db)
+                return db
+            except sqlite3.DatabaseError:
+                if attempt == 2:
+                    raise
+                # Not a store we can read (truncated, from elsewhere): start afresh.
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        self.db.close()
+        if self._temporary is not None:
+            self._temporary.cleanup()
+
+    def __enter__(self) -> RecordStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- records ----------------------------------------------------------------
+
+    def known(self) -> dict[str, Stored]:
+        """Every record the store holds, by path (without the full articles)."""
+        rows = self.db.execute("SELECT path, size, mtime_ns, hash, summary FROM records")
+        return {path: Stored(size, mtime, bytes(h), bytes(s)) for path, size, mtime, h, s in rows}
+
+    def put(self, rows: Iterable[tuple[str, int, int, bytes, bytes, bytes]]) -> None:
+        """Store (path, size, mtime_ns, hash, summary, full) rows."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO records (path, size, mtime_ns, hash, summary, full) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def touch(self, path: str, size: int, mtime_ns: int) -> None:
+        """Remember a new size and mtime for a record whose bytes did not change."""
+        self.db.execute(
+            "UPDATE records SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path)
+        )
+
+    def forget_except(self, paths: Iterable[str]) -> None:
+        """Drop the rows of records that are gone."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (path TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM keep")
+        self.db.executemany("INSERT INTO keep VALUES (?)", ((p,) for p in paths))
+        self.db.execute("DELETE FROM records WHERE path NOT IN (SELECT path FROM keep)")
+
+    def fetch(self, paths: Iterable[str]) -> Iterator[tuple[str, Any]]:
+        """The full parsed article of each path (None for a record with errors)."""
+        wanted = list(paths)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT path, full FROM records WHERE path IN ({marks})", chunk)
+            for path, full in rows:
+                yield path, pickle.loads(full)
+
+    def begin(self) -> None:
+        self.db.execute("BEGIN")
+
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+
+    # --- feeds and output files ----------------------------------------------------
+
+    def fingerprints(self) -> dict[str, bytes]:
+        return {n: bytes(f) for n, f in self.db.execute("SELECT name, fingerprint FROM feeds")}
+
+    def outputs(self) -> dict[str, tuple[int, int]]:
+        rows = self.db.execute("SELECT path, size, mtime_ns FROM outputs")
+        return {path: (size, mtime) for path, size, mtime in rows}
+
+    def remember_output(
+        self, fingerprints: dict[str, bytes], outputs: dict[str, tuple[int, int]]
+    ) -> None:
+        """Replace what the store knows of the feeds and files of the output folder."""
+        self.begin()
+        self.db.execute("DELETE FROM feeds")
+        self.db.executemany("INSERT INTO feeds VALUES (?, ?)", fingerprints.items())
+        self.db.execute("DELETE FROM outputs")
+        self.db.executemany(
+            "INSERT INTO outputs VALUES (?, ?, ?)",
+            ((path, size, mtime) for path, (size, mtime) in outputs.items()),
+        )
+        self.commit()
+
+
+def _reset(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        DROP TABLE IF EXISTS records;
+        DROP TABLE IF EXISTS feeds;
+        DROP TABLE IF EXISTS outputs;
+        CREATE TABLE records (
+            path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
+            hash BLOB, summary BLOB, full BLOB
+        );
+        CREATE TABLE feeds (name TEXT PRIMARY KEY, fingerprint BLOB);
+        CREATE TABLE outputs (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER);
+        """
+    )
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('tag', ?)", (_TAG,))
+
+
+def _make_cache_folder(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    # Like pytest's, mypy's and ruff's caches: ignored by git and by backup tools.
+    for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
+        if not (folder / name).exists():
+            (folder / name).write_text(text, encoding="utf-8")

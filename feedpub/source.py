@@ -1,0 +1,162 @@
+"""A folder of records, read through the record store, parsed on every core.
+
+`Records.scan()` yields every record's digest and problems in path order, parsing
+only what the store does not already hold, in worker processes when there is enough
+to do; `Records.fetch()` brings back the full articles grouping asks for.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedpub.cache import RecordStore, Stored, content_hash
+from feedpub.load import digest_of, find_records, parse_record
+from feedpub.types import Article, Digest, Problem
+
+Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, mtime_ns, hash, summary, full
+_CHUNK = 64  # records per task sent to a worker
+_IN_PROCESS = 256  # below this many records to parse, workers cost more than they save
+_RACY_NS = 2_000_000_000  # a file this new may change again within its mtime's resolution
+_KEEP = 4096  # full articles kept in memory between feeds
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """One record as grouping sees it."""
+
+    path: str
+    hash: bytes
+    digest: Digest | None
+    problems: tuple[Problem, ...]
+
+
+def parse_file(path: str) -> Row:
+    """Read, hash and parse one record file into a store row; runs in workers too."""
+    try:
+        with open(path, "rb") as f:
+            stat = os.fstat(f.fileno())
+            data = f.read()
+    except OSError as e:
+        problem = Problem(path, None, "", f"cannot read: {e.strerror or e}")
+        summary = pickle.dumps((None, [problem]), pickle.HIGHEST_PROTOCOL)
+        return path, -1, -1, b"", summary, pickle.dumps(None)
+    article, problems = parse_record(path, data)
+    digest = digest_of(article) if article is not None else None
+    mtime = stat.st_mtime_ns
+    if time.time_ns() - mtime < _RACY_NS:
+        mtime = -1  # look at the bytes next time, whatever the mtime says
+    return (
+        path,
+        stat.st_size,
+        mtime,
+        content_hash(data),
+        pickle.dumps((digest, problems), pickle.HIGHEST_PROTOCOL),
+        pickle.dumps(article, pickle.HIGHEST_PROTOCOL),
+    )
+
+
+def parse_files(paths: list[str]) -> list[Row]:
+    return [parse_file(path) for path in paths]
+
+
+class Records:
+    """The records below `source`, as the store and the parser give them."""
+
+    def __init__(self, source: Path, store: RecordStore, jobs: int | None = None) -> None:
+        self.paths = [p.as_posix() for p in find_records(source)]
+        self.store = store
+        self.jobs = jobs or os.cpu_count() or 1
+        self._kept: OrderedDict[int, Article | None] = OrderedDict()
+
+    def scan(self, advance: Callable[[int], None] = lambda n: None) -> Iterator[Scanned]:
+        """Every record's digest and problems, in path order."""
+        known = self.store.known()
+        reused: dict[int, tuple[bytes, bytes]] = {}
+        stale: list[int] = []
+        touched: list[str] = []
+        for index, path in enumerate(self.paths):
+            stored = known.get(path)
+            same, touch = _unchanged(path, stored) if stored is not None else (False, False)
+            if same:
+                reused[index] = (stored.hash, stored.summary)  # type: ignore[union-attr]
+                if touch:
+                    touched.append(path)
+            else:
+                stale.append(index)
+        del known
+        parsed = self._parse([self.paths[i] for i in stale])
+        self.store.begin()
+        try:
+            for path in touched:
+                stat = os.stat(path)
+                self.store.touch(path, stat.st_size, stat.st_mtime_ns)
+            for index, path in enumerate(self.paths):
+                if index in reused:
+                    digest_hash, summary = reused.pop(index)
+                else:
+                    row = next(parsed)
+                    self.store.put([row])
+                    digest_hash, summary = row[3], row[4]
+                digest, problems = pickle.loads(summary)
+                advance(1)
+                yield Scanned(path, digest_hash, digest, tuple(problems))
+            self.store.forget_except(self.paths)
+        finally:
+            self.store.commit()
+
+    def _parse(self, paths: list[str]) -> Iterator[Row]:
+        if self.jobs <= 1 or len(paths) < _IN_PROCESS:
+            yield from map(parse_file, paths)
+            return
+        chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+        with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+            for rows in pool.map(parse_files, chunks):
+                yield from rows
+
+    def fetch(self, indexes: Iterable[int]) -> dict[int, Article]:
+        """The full articles of these records, from memory or the store."""
+        found: dict[int, Article] = {}
+        missing = []
+        for index in indexes:
+            if index in self._kept:
+                self._kept.move_to_end(index)
+                article = self._kept[index]
+                if article is not None:
+                    found[index] = article
+            else:
+                missing.append(index)
+        by_path = {self.paths[i]: i for i in missing}
+        for path, article in self.store.fetch(by_path):
+            index = by_path[path]
+            self._kept[index] = article
+            if article is not None:
+                found[index] = article
+        while len(self._kept) > _KEEP:
+            self._kept.popitem(last=False)
+        return found
+
+
+def _unchanged(path: str, stored: Stored) -> tuple[bool, bool]:
+    """Whether the file still holds what the store parsed (same size and mtime, or else
+    the same bytes), and whether the store should learn the file's new mtime."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False, False
+    if stat.st_size == stored.size and stat.st_mtime_ns == stored.mtime_ns:
+        return True, False
+    if stat.st_size != stored.size:
+        return False, False
+    try:
+        with open(path, "rb") as f:
+            same = content_hash(f.read()) == stored.hash
+    except OSError:
+        return False, False
+    return same, same and time.time_ns() - stat.st_mtime_ns >= _RACY_NS
