@@ -1,0 +1,157 @@
+"""The record store and the build's use of it: reuse, distrust, and identical output."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from conftest import article, feed_files, write_record
+from feedpub import Config, build
+from feedpub.cache import RecordStore
+from feedpub.source import Records
+
+# The module, not the function the package exports under the same name.
+build_module = importlib.import_module("feedpub.build")
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in feed_files(folder, "")}
+
+
+@pytest.fixture
+def cached(config: Config, tmp_path: Path) -> Config:
+    for n in range(12):
+        write_record(
+            config.source,
+            f"{n:02d}.md",
+            article(n, topics=["AI", f"T{n % 3}"], related=[related(n)]),
+        )
+    return replace(config, cache_dir=tmp_path / "cache")
+
+
+def related(n: int) -> dict[str, object]:
+    # Records 0-3 share related items with records 4-11, so links cross topics.
+    return {"title": f"Related {n % 4}", "webUrl": f"https://r.example/{n % 4 if n < 8 else n}"}
+
+
+def parsed_paths(config: Config) -> list[str]:
+    """The records a scan parses (not taken from the store)."""
+    assert config.cache_dir is not None
+    with RecordStore(config.cache_dir, config.source, config.output) as store:
+        known = set(store.known())
+        records = Records(config.source, store, jobs=1)
+        list(records.scan())
+    return sorted(p for p in records.paths if p not in known)
+
+
+def test_cache_folder_is_ignored_by_git_and_tagged(cached: Config) -> None:
+    build(cached)
+    assert cached.cache_dir is not None
+    assert (cached.cache_dir / ".gitignore").read_text().strip().endswith("*")
+    assert (cached.cache_dir / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f59")
+
+
+def test_warm_build_parses_nothing_and_renders_nothing(
+    cached: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(cached)
+    assert parsed_paths(cached) == []
+    rendered: list[str] = []
+
+    real = build_module.assemble
+    monkeypatch.setattr(
+        build_module, "assemble", lambda plan, *a: rendered.append(plan.name) or real(plan, *a)
+    )
+    result = build(cached)
+    assert rendered == []
+    assert not result.created and not result.changed and not result.removed
+
+
+def test_one_changed_record_is_parsed_again_and_only_its_feeds_rendered(
+    cached: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(cached)
+    before = tree(cached.output)
+    target = cached.source / "11.md"
+    target.write_text(target.read_text().replace("Article 11", "Article eleven"))
+
+    rendered: list[str] = []
+    real = build_module.assemble
+    monkeypatch.setattr(
+        build_module, "assemble", lambda plan, *a: rendered.append(plan.name) or real(plan, *a)
+    )
+    result = build(cached)
+    assert "all" in rendered and "topics/t2" in rendered and "topics/t0" not in rendered
+    changed = {p for p in result.changed if not p.startswith(".")}
+    assert changed and all(not p.startswith("topics/t0") for p in changed)
+    after = tree(cached.output)
+    assert {p for p in after if after[p] != before.get(p)} - {".feedpub-manifest.json"} == changed
+
+
+def test_same_bytes_with_a_new_mtime_are_not_parsed_again(cached: Config) -> None:
+    build(cached)
+    record = cached.source / "03.md"
+    os.utime(record, ns=(1_000_000_000 * 10**9, 1_000_000_000 * 10**9))
+    assert parsed_paths(cached) == []
+
+
+def test_output_edited_by_hand_is_rewritten(cached: Config) -> None:
+    build(cached)
+    feed = cached.output / "topics" / "ai.atom.xml"
+    good = feed.read_bytes()
+    feed.write_bytes(b"<feed>vandalised</feed>")
+    result = build(cached)
+    assert "topics/ai.atom.xml" in result.changed
+    assert feed.read_bytes() == good
+
+
+def test_deleted_output_file_is_written_again(cached: Config) -> None:
+    build(cached)
+    (cached.output / "all.rss.xml").unlink()
+    result = build(cached)
+    assert "all.rss.xml" in result.created
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a database at all" * 100])
+def test_a_corrupt_store_is_replaced_not_trusted(cached: Config, damage: bytes) -> None:
+    build(cached)
+    expected = tree(cached.output)
+    assert cached.cache_dir is not None
+    for db in cached.cache_dir.glob("*.sqlite3*"):
+        db.write_bytes(damage)
+    build(replace(cached, output=cached.output.with_name("again")))
+    assert tree(cached.output.with_name("again")) == expected
+
+
+def test_a_store_from_another_version_is_dropped(cached: Config) -> None:
+    build(cached)
+    assert cached.cache_dir is not None
+    (db_path,) = cached.cache_dir.glob("*.sqlite3")
+    db = sqlite3.connect(db_path)
+    db.execute("UPDATE meta SET value = 'feedpub 0.0.0 schema 0' WHERE key = 'tag'")
+    db.commit()
+    db.close()
+    assert len(parsed_paths(cached)) == 12
+
+
+def test_no_cache_writes_no_cache_folder(config: Config, tmp_path: Path) -> None:
+    write_record(config.source, "a.md", article(1))
+    build(replace(config, cache_dir=None))
+    assert not (tmp_path / ".feedpub_cache").exists()
+    assert (config.output / "all.atom.xml").is_file()
+
+
+def test_workers_cache_and_one_process_give_the_same_bytes(corpus: Path, tmp_path: Path) -> None:
+    base = Config(base_url="https://feeds.example.org/", source=corpus)
+    one = replace(base, output=tmp_path / "one", jobs=1, cache_dir=None)
+    two = replace(base, output=tmp_path / "two", jobs=2, cache_dir=tmp_path / "cache")
+    build(one)
+    build(two)
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    build(replace(two, output=tmp_path / "three"))  # everything from the store
+    assert tree(tmp_path / "one") == tree(tmp_path / "three")
