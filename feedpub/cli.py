@@ -183,7 +183,7 @@ def build(
         feedpub build seeds -o feeds --base-url https://example.org/feeds/
         feedpub build --check        # in CI: are the committed feeds current?
     """
-    with _reporting(), _progress(quiet) as progress:
+    with _reporting(as_json), _progress(quiet) as progress:
         config = _load(config_file, no_cache, **options)
         result = build_feeds(config, check_only=check, progress=progress)
         diffs = diff(config) if check and verbose and not result.is_current else []
@@ -208,7 +208,7 @@ def build(
         return
     click.echo(
         f"{len(result.feeds)} feeds from {result.records} records "
-        f"({result.drafts} drafts left out, {result.skipped} skipped) in {config.output}: "
+        f"(drafts left out: {result.drafts}, skipped: {result.skipped}) in {config.output}: "
         f"{len(result.created)} files created, {len(result.changed)} changed, "
         f"{len(result.removed)} removed, {len(result.unchanged)} unchanged",
         err=True,
@@ -237,7 +237,14 @@ def diff_command(config_file: Path | None, no_cache: bool, quiet: bool, **option
 
 @cli.command()
 @_source_options
-@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    envvar="FEEDPUB_JSON",
+    show_envvar=True,
+    help="Print the problems as JSON.",
+)
 def validate(
     config_file: Path | None, as_json: bool, no_cache: bool, quiet: bool, **options: Any
 ) -> None:
@@ -250,7 +257,7 @@ def validate(
     \b
         feedpub validate seeds --strict
     """
-    with _reporting(), _progress(quiet or as_json) as progress:
+    with _reporting(as_json), _progress(quiet or as_json) as progress:
         config = _load(config_file, no_cache, require_base_url=False, **options)
         checked = check(config, progress=progress)
     errors = sum(p.is_error for p in checked.problems)
@@ -267,7 +274,7 @@ def validate(
         for problem in checked.problems:
             click.echo(str(problem))
         if not quiet:
-            click.echo(f"{checked.files} records: {errors} errors, {warnings} warnings")
+            click.echo(f"{checked.files} records: errors: {errors}, warnings: {warnings}")
     if errors:
         raise SystemExit(1)
 
@@ -308,17 +315,35 @@ def _progress(quiet: bool) -> Iterator[Progress | None]:
 
 
 @contextmanager
-def _reporting() -> Iterator[None]:
-    """Turn library errors into messages and exit codes: the one place that does."""
+def _reporting(as_json: bool = False) -> Iterator[None]:
+    """Turn library errors into messages and exit codes: the one place that does.
+
+    With `as_json`, a failed run still prints its JSON summary on stdout, so a script
+    reading it learns why.
+    """
     try:
         yield
     except ConfigError as e:
+        _print_failure_json(as_json, str(e), ())
         raise click.UsageError(str(e)) from e
     except RecordsError as e:
         _print_problems(e.problems)
+        _print_failure_json(as_json, str(e), e.problems)
         raise click.ClickException(str(e)) from e
     except FeedpubError as e:
+        _print_failure_json(as_json, str(e), ())
         raise click.ClickException(str(e)) from e
+    except OSError as e:  # the output or cache folder cannot be used as asked
+        where = f"{e.filename}: " if e.filename else ""
+        message = f"{where}{e.strerror or e}"
+        _print_failure_json(as_json, message, ())
+        raise click.ClickException(message) from e
+
+
+def _print_failure_json(as_json: bool, error: str, problems: Iterable[Problem]) -> None:
+    if as_json:
+        report = {"error": error, "problems": [asdict(p) for p in problems]}
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
 
 
 def _print_problems(problems: Iterable[Problem]) -> None:
@@ -327,12 +352,18 @@ def _print_problems(problems: Iterable[Problem]) -> None:
 
 
 def _print_diffs(diffs: Iterable[FeedDiff], *, err: bool = True) -> None:
+    """Markdown: a heading per feed file, its entry ids in a `diff` block (+ added, - removed)."""
     for d in diffs:
         click.echo(f"### {d.path} ({d.status}: +{len(d.added)} -{len(d.removed)})", err=err)
+        if not (d.added or d.removed):
+            click.echo("The same entries; some of them changed.", err=err)
+            continue
+        click.echo("```diff", err=err)
         for entry_id in d.added:
             click.echo(f"+ {entry_id}", err=err)
         for entry_id in d.removed:
             click.echo(f"- {entry_id}", err=err)
+        click.echo("```", err=err)
 
 
 def _summary(result: BuildResult) -> dict[str, Any]:
@@ -355,14 +386,30 @@ def _summary(result: BuildResult) -> dict[str, Any]:
 @click.argument(
     "output",
     required=False,
-    envvar="FEEDPUB_OUTPUT",
+    envvar=["FEEDPUB_OUTPUT", "FEEDPUB_OUT"],
     type=click.Path(file_okay=False, path_type=Path),
 )
-@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port."
+    "--bind",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="FEEDPUB_BIND",
+    help="Address to listen on.",
 )
-@click.option("--watch", is_flag=True, help="Rebuild the feeds whenever a record changes.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    envvar="FEEDPUB_PORT",
+    type=click.IntRange(0, 65535),
+    help="Port (0: any free one).",
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    envvar="FEEDPUB_WATCH",
+    help="Rebuild the feeds whenever a record changes.",
+)
 @click.option(
     "--source",
     envvar="FEEDPUB_SOURCE",
@@ -401,11 +448,14 @@ def serve(
         config = load_config(
             config_file, require_base_url=False, output=output, source=source, base_url=base_url
         )
+    if not watch and not config.output.is_dir():
+        raise click.UsageError(f"{config.output}: no such folder; build the feeds first")
     try:
         server = make_server(config.output, bind, port)
     except OSError as e:
         raise click.ClickException(f"cannot listen on {bind}:{port}: {e.strerror or e}") from e
-    url = f"http://{bind}:{server.server_address[1]}/"
+    host = f"[{bind}]" if ":" in bind else bind
+    url = f"http://{host}:{server.server_address[1]}/"
     stop = threading.Event()
     if watch:
         if not config.base_url:

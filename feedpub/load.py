@@ -46,6 +46,8 @@ MAX_EXCERPT = 5_000
 MAX_URL = 2_048
 MAX_BODY = 100_000
 MAX_ITEMS = 100
+# Feeds write four-digit years (RFC 822 as the RSS profile reads it), in UTC.
+MIN_YEAR, MAX_YEAR = 1000, 9998
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 
@@ -109,7 +111,7 @@ def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]
         doc = parse_yaml(front)
     except YamlError as e:
         line = offset + e.line if e.line else 1
-        return None, [Problem(path, line, "", e.message)]
+        return None, [Problem(path, line, _dotted(e.key), e.message)]
     if not isinstance(doc.value, dict):
         what = "empty" if doc.value is None else f"{_kind(doc.value)}, not a mapping"
         return None, [Problem(path, offset + 1, "", f"front matter is {what}")]
@@ -121,7 +123,7 @@ def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]
             )
         )
     article = fields.article(body)
-    return article, fields.problems
+    return article, sorted(fields.problems, key=lambda p: p.line or 0)
 
 
 def _split_front_matter(text: str) -> tuple[str, str, int] | str:
@@ -224,6 +226,9 @@ class _Fields:
             value = datetime.fromisoformat(text)
         except ValueError:
             self.report(key, f"not a date: {_show(text)}", severity)
+            return None
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            self.report(key, f"not a date from {MIN_YEAR} to {MAX_YEAR}: {_show(text)}", severity)
             return None
         if value.tzinfo is None:
             self.report(key, "no time zone, taken as UTC", "warning")

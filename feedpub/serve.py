@@ -9,6 +9,7 @@ and no directory listings. It is for previews, not for the public internet.
 from __future__ import annotations
 
 import hashlib
+import socket
 import threading
 from collections.abc import Callable
 from email.utils import formatdate, parsedate_to_datetime
@@ -117,10 +118,15 @@ class PreviewHandler(BaseHTTPRequestHandler):
         super().log_message(format, *args)
 
 
+class _IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
 def make_server(root: Path, bind: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
     """A preview server for `root`, bound but not yet serving (port 0 picks a free one)."""
     handler = type("Handler", (PreviewHandler,), {"root": root})
-    server = ThreadingHTTPServer((bind, port), handler)
+    server_class = _IPv6Server if ":" in bind else ThreadingHTTPServer
+    server = server_class((bind, port), handler)
     server.daemon_threads = True
     return server
 

@@ -38,10 +38,11 @@ _MAX_DEPTH = 64
 class YamlError(ValueError):
     """YAML that cannot be used; `line` is 1-based within the text, when known."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, key: Key = ()) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.key = key  # the key the problem is under, when known
 
 
 @dataclass(slots=True)
@@ -86,9 +87,14 @@ def parse_yaml(text: str) -> Document:
         # The base loader resolves no implicit types: every scalar stays text.
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
+        # "while scanning a quoted scalar" points where the trouble began; the problem
+        # ("found unexpected end of stream") often only where it was noticed.
+        mark = e.problem_mark
+        if e.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
+            mark = e.context_mark
         line = _line(mark, newlines) if mark is not None else None
-        raise YamlError(f"invalid YAML: {e.problem or e.context}", line) from e
+        context = f"{e.context}: " if e.context else ""
+        raise YamlError(f"invalid YAML: {context}{e.problem}", line) from e
     except yaml.reader.ReaderError as e:  # no mark; its position counts UTF-8 bytes
         line = text.encode("utf-8", "surrogatepass")[: e.position].count(b"\n") + 1
         char = e.character if isinstance(e.character, int) else ord(e.character)
@@ -116,8 +122,8 @@ class _Converter:
         self.doc = doc
         self.budget = _MAX_NODES
 
-    def fail(self, message: str, node: yaml.Node) -> YamlError:
-        return YamlError(message, _line(node.start_mark, self.doc.newlines))
+    def fail(self, message: str, node: yaml.Node, key: Key = ()) -> YamlError:
+        return YamlError(message, _line(node.start_mark, self.doc.newlines), key)
 
     def convert(self, node: yaml.Node, key: Key, depth: int) -> Value:
         self.budget -= 1
@@ -126,11 +132,11 @@ class _Converter:
                 f"too many YAML nodes (over {_MAX_NODES}); aliases nested too deep?", node
             )
         if depth > _MAX_DEPTH:
-            raise self.fail(f"YAML nested more than {_MAX_DEPTH} levels deep", node)
+            raise self.fail(f"YAML nested more than {_MAX_DEPTH} levels deep", node, key[:1])
         kind = type(node)
         if kind is yaml.ScalarNode:
             if node.tag not in _SCALAR_TAGS:
-                raise self.fail(f"YAML tag {_short_tag(node.tag)} is not allowed", node)
+                raise self.fail(f"YAML tag {_short_tag(node.tag)} is not allowed", node, key)
             value = str(node.value)
             # LibYAML gives plain (unquoted) scalars the style "" (the Python parser, None).
             if node.tag == _NULL or (not node.style and value in _NULLS):  # type: ignore[attr-defined]
@@ -138,11 +144,11 @@ class _Converter:
             return value
         if kind is yaml.SequenceNode:
             if node.tag != _SEQ:
-                raise self.fail(f"YAML tag {_short_tag(node.tag)} is not allowed", node)
+                raise self.fail(f"YAML tag {_short_tag(node.tag)} is not allowed", node, key)
             return [self.convert(child, (*key, i), depth + 1) for i, child in enumerate(node.value)]
         if kind is yaml.MappingNode:
             if node.tag != _MAP:
-                raise self.fail(f"YAML tag {_short_tag(node.tag)} is not allowed", node)
+                raise self.fail(f"YAML tag {_short_tag(node.tag)} is not allowed", node, key)
             mapping: dict[str, Value] = {}
             for key_node, value_node in node.value:
                 if type(key_node) is not yaml.ScalarNode:
