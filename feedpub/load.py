@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
@@ -39,6 +39,10 @@ _WEB_URL = re.compile(
 )
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
 _HANDLER = YAMLHandler()
+# What RFC 3986 allows in a URI besides letters and digits; anything else is escaped.
+_URI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
+_URI_OK = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*\Z")
+_BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # Limits that keep one careless (or hostile) record from bloating every feed it is in.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_TEXT = 1_000
@@ -214,7 +218,7 @@ class _Fields:
             else:
                 self.report(key, f"not an absolute http(s) URL, dropped: {_show(text)}", severity)
             return ""
-        return text
+        return to_uri(text)
 
     def date(
         self, key: Key, *, required: bool = False, severity: Severity = "error"
@@ -431,6 +435,14 @@ def clean_text(value: str) -> str:
     if _NEEDS_CLEANING.search(value) is None:
         return value.strip()  # the common case, at a fraction of the cost
     return _SPACES.sub(" ", _NOT_XML.sub("", value)).strip()
+
+
+def to_uri(url: str) -> str:
+    """`url` as RFC 3986 allows it: non-ASCII and other unsafe characters percent-encoded
+    as UTF-8 (RFC 3987 section 3.1), and a `%` that starts no escape written `%25`."""
+    if _URI_OK.match(url):
+        return url  # nearly every URL, at the cost of one match
+    return quote(_BARE_PERCENT.sub("%25", url), safe=_URI_SAFE)
 
 
 def topic_key(name: str) -> str:

@@ -110,6 +110,9 @@ def render_atom(feed: Feed, config: Config) -> bytes:
             fe.summary(entry.summary)
         if entry.content_html:
             fe.content(entry.content_html, type="html")
+        elif not entry.summary and entry.related:
+            # Some text for readers that show only content: the related links.
+            fe.content(rss_description(entry), type="html")
         if entry.author is not None:
             fe.author(name=entry.author.name)
     return bytes(fg.atom_str(pretty=True))

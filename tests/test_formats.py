@@ -1,0 +1,363 @@
+"""JSON Feed 1.1, the OPML 2.0 subscription list and WebSub hub links, checked by real
+consumers: the JSON Feed schema (jsonschema), listparser and feedparser."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import listparser
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+from lxml import etree
+
+from conftest import (
+    JSONFEED_SCHEMA,
+    ROOT,
+    article,
+    assert_valid_atom,
+    feed_files,
+    parse_feed,
+    write_record,
+)
+from feedlint import RFC_3339, atom_entries, feedparser_reads_json
+from feedpub import BuildResult, Config, build, load_config
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+A = f"{{{ATOM_NS}}}"
+HUB = "https://hub.example.net/websub"
+SUFFIXES = {"atom": ".atom.xml", "rss": ".rss.xml", "json": ".json"}
+# RFC 822 as OPML 2.0 asks for it (four-digit year, a zone), the way email.utils writes it.
+RFC_822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"\d{4} \d{2}:\d{2}:\d{2} (GMT|[+-]\d{4})$"
+)
+
+
+@dataclass(frozen=True)
+class Site:
+    config: Config
+    result: BuildResult
+
+    @property
+    def output(self) -> Path:
+        return self.config.output
+
+    def json(self, feed_name: str) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.output / f"{feed_name}.json").read_bytes())
+        return data
+
+    def path_of(self, url: str) -> Path:
+        """The file in the output folder that a public URL names."""
+        assert url.startswith(self.config.base_url), url
+        return self.output / url.removeprefix(self.config.base_url)
+
+
+def build_from_yaml(folder: Path, extra: str = "") -> Site:
+    """The repository's feedpub.yaml plus `extra` lines, over seeds/, built into `folder`."""
+    text = (ROOT / "feedpub.yaml").read_text(encoding="utf-8")
+    config_file = folder / "feedpub.yaml"
+    config_file.write_text(
+        f"{text}\nsource: {ROOT / 'seeds'}\noutput: out\n{extra}", encoding="utf-8"
+    )
+    config = load_config(config_file)
+    result = build(config)
+    assert not result.errors
+    return Site(config, result)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return build_from_yaml(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def hub_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    site = build_from_yaml(tmp_path_factory.mktemp("hub"), f"hub: {HUB}\n")
+    assert site.config.hub == HUB
+    return site
+
+
+def jsonfeed_validator() -> Draft7Validator:
+    """A validator for the JSON Feed 1.1 schema in ../shared, or skip saying why."""
+    if not JSONFEED_SCHEMA.is_file():
+        pytest.skip(f"JSON Feed schema not found at {JSONFEED_SCHEMA} (../shared is absent here)")
+    schema = json.loads(JSONFEED_SCHEMA.read_text(encoding="utf-8"))
+    Draft7Validator.check_schema(schema)
+    return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
+
+
+def schema_errors(validator: Draft7Validator, document: Any) -> list[str]:
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(document)
+    ]
+
+
+# --- JSON Feed ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["sample", "hub_site"])
+def test_every_json_feed_matches_the_json_feed_schema(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    validator = jsonfeed_validator()
+    site: Site = request.getfixturevalue(which)
+    for feed in site.result.feeds:
+        assert schema_errors(validator, site.json(feed.name)) == [], feed.name
+
+
+def test_the_schema_rejects_what_json_feed_forbids(sample: Site) -> None:
+    """The schema check is live: it fails a feed without items, an item without an id."""
+    validator = jsonfeed_validator()
+    document = sample.json("all")
+    assert schema_errors(validator, {k: v for k, v in document.items() if k != "items"})
+    broken = json.loads(json.dumps(document))
+    del broken["items"][0]["id"]
+    assert schema_errors(validator, broken)
+    broken["items"][0]["id"] = "x"
+    broken["items"][0]["unknown_member"] = 1  # only _extensions may be added
+    assert schema_errors(validator, broken)
+
+
+def test_json_feed_describes_its_feed(sample: Site) -> None:
+    config = sample.config
+    for feed in sample.result.feeds:
+        document = sample.json(feed.name)
+        assert document["version"] == "https://jsonfeed.org/version/1.1"
+        assert document["title"] == feed.title
+        assert document["description"] == feed.description
+        assert document["home_page_url"] == config.home_url == "https://example.org/"
+        assert document["feed_url"] == f"{config.base_url}{feed.name}.json"
+        assert sample.path_of(document["feed_url"]).is_file()
+        assert document["authors"] == [{"name": config.author.name, "url": config.author.uri}]
+        assert "author" not in document  # deprecated in 1.1
+        assert document["language"] == "en"
+        assert "hubs" not in document
+
+
+def test_json_items_say_what_the_atom_entries_say(sample: Site) -> None:
+    """Every field of every item, compared with the same entry in the Atom feed."""
+    seen: set[str] = set()
+    for feed in sample.result.feeds:
+        items = sample.json(feed.name)["items"]
+        atom = atom_entries((sample.output / f"{feed.name}.atom.xml").read_bytes())
+        assert [item["id"] for item in items] == [e.id for e in atom]
+        for item, entry in zip(items, atom, strict=True):
+            assert item["url"] == entry.link
+            assert item["title"] == entry.title
+            assert item.get("summary") == entry.summary
+            if entry.content is not None:
+                assert item["content_html"] == entry.content
+            assert item.get("content_html") or item.get("content_text")
+            for key, when in (
+                ("date_published", entry.published),
+                ("date_modified", entry.updated),
+            ):
+                assert RFC_3339.match(item[key]), item[key]
+                assert datetime.fromisoformat(item[key]) == when
+            assert item.get("image") == (entry.thumbnail["url"] if entry.thumbnail else None)
+            assert item.get("tags") == (list(entry.categories) or None)
+            assert item.get("external_url") == entry.via
+            if entry.author is not None:
+                assert item["_feedpub"]["provider"]["name"] == entry.author
+                domain = item["_feedpub"]["provider"]["domain"]
+                assert item["authors"] == [{"name": entry.author, "url": f"https://{domain}/"}]
+            related = [{"url": href, "title": title} for href, title in entry.related]
+            assert item.get("_feedpub", {}).get("related", []) == related
+            seen.update(key for key, value in item.items() if value)
+    # The sample has every kind of entry, so every field turns up somewhere.
+    assert {"summary", "content_html", "image", "tags", "external_url", "_feedpub"} <= seen
+
+
+def test_external_url_is_the_records_original_url(sample: Site) -> None:
+    items = {item["id"]: item for item in sample.json("all")["items"]}
+    differs = same = 0
+    for path in sorted((ROOT / "seeds").rglob("*.md")):
+        front = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+        if front.get("published") is False:
+            assert front["webUrl"] not in items, f"the draft {path.name} was published"
+            continue
+        item = items[front["webUrl"]]
+        if front.get("originalUrl", front["webUrl"]) != front["webUrl"]:
+            assert item["external_url"] == front["originalUrl"], path.name
+            differs += 1
+        else:
+            assert "external_url" not in item, path.name
+            same += 1
+    assert differs and same
+
+
+def test_related_items_link_entries_both_ways(sample: Site) -> None:
+    items = {item["id"]: item for item in sample.json("all")["items"]}
+    pairs = 0
+    for item_id, item in items.items():
+        for link in item.get("_feedpub", {}).get("related", []):
+            assert link["url"] in items, f"{item_id} relates to {link['url']}, not in the feed"
+            assert link["title"] == items[link["url"]]["title"]
+            back = [r["url"] for r in items[link["url"]]["_feedpub"]["related"]]
+            assert item_id in back
+            pairs += 1
+    assert pairs >= 10
+
+
+def test_feedparser_reads_the_json_feeds(sample: Site) -> None:
+    if not feedparser_reads_json():
+        pytest.skip(
+            f"feedparser {feedparser.__version__} cannot read JSON Feed (support is only in "
+            "its unreleased development line); the schema and feedlint check JSON instead"
+        )
+    for feed in sample.result.feeds:
+        parsed = feedparser.parse((sample.output / f"{feed.name}.json").read_bytes())
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        assert parsed.version.startswith("json")
+        atom = atom_entries((sample.output / f"{feed.name}.atom.xml").read_bytes())
+        assert [e.id for e in parsed.entries] == [e.id for e in atom]
+
+
+# --- OPML ---------------------------------------------------------------------------
+
+GROUPS = (("all", "All"), ("topic", "Topics"), ("provider", "Providers"))
+
+
+def opml(site: Site) -> Any:
+    return etree.fromstring((site.output / "feeds.opml").read_bytes())
+
+
+def test_listparser_reads_one_subscription_per_feed(sample: Site) -> None:
+    parsed = listparser.parse((sample.output / "feeds.opml").read_bytes())
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "opml2"
+    assert parsed.meta["title"] == "feedpub sample: every feed"
+    assert parsed.meta["author"] == {"name": "The feedpub sample desk", "email": "desk@example.org"}
+    labels = dict(GROUPS)
+    expected = [
+        (f"{sample.config.base_url}{feed.name}.atom.xml", feed.title, [[labels[feed.kind]]])
+        for kind, _ in GROUPS
+        for feed in sample.result.feeds
+        if feed.kind == kind
+    ]
+    assert [(f["url"], f["title"], f["categories"]) for f in parsed.feeds] == expected
+    assert not parsed.lists  # only feeds, no links to other lists
+
+
+def test_opml_outlines_are_grouped_and_complete(sample: Site) -> None:
+    root = opml(sample)
+    assert root.get("version") == "2.0"
+    groups = root.findall("body/outline")
+    assert [(g.get("text"), g.get("title")) for g in groups] == [(n, n) for _, n in GROUPS]
+    for group, (kind, _) in zip(groups, GROUPS, strict=True):
+        feeds = [f for f in sample.result.feeds if f.kind == kind]
+        outlines = group.findall("outline")
+        assert len(outlines) == len(feeds) > 0
+        for outline, feed in zip(outlines, feeds, strict=True):
+            assert outline.get("type") == "rss"
+            assert outline.get("text") == outline.get("title") == feed.title
+            assert outline.get("xmlUrl") == f"{sample.config.base_url}{feed.name}.atom.xml"
+            assert outline.get("htmlUrl") == f"{sample.config.base_url}{feed.name}.html"
+            assert sample.path_of(outline.get("xmlUrl")).is_file()
+            assert sample.path_of(outline.get("htmlUrl")).is_file()
+            assert not outline.findall("outline")
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss", "json"])
+def test_opml_points_at_the_configured_format(fmt: str, tmp_path: Path) -> None:
+    site = build_from_yaml(tmp_path, f"opml_format: {fmt}\n")
+    assert site.config.opml_format == fmt
+    parsed = listparser.parse((site.output / "feeds.opml").read_bytes())
+    assert not parsed.bozo
+    assert len(parsed.feeds) == len(site.result.feeds)
+    for subscription in parsed.feeds:
+        assert subscription["url"].endswith(SUFFIXES[fmt])
+        path = site.path_of(subscription["url"])
+        assert path.is_file()
+        if fmt == "json":
+            assert json.loads(path.read_bytes())["feed_url"] == subscription["url"]
+        else:
+            parsed_feed = parse_feed(path)
+            assert parsed_feed.version == {"atom": "atom10", "rss": "rss20"}[fmt]
+            self_link = [x for x in parsed_feed.feed.links if x.rel == "self"]
+            assert [x.href for x in self_link] == [subscription["url"]]
+    assert {s["url"] for s in parsed.feeds} == {
+        f"{site.config.base_url}{f.name}{SUFFIXES[fmt]}" for f in site.result.feeds
+    }
+
+
+def test_opml_without_feed_pages_links_the_site(tmp_path: Path) -> None:
+    site = build_from_yaml(tmp_path, "formats: [atom, rss]\n")
+    for outline in opml(site).iter("outline"):
+        if outline.get("type") == "rss":
+            assert outline.get("htmlUrl") == site.config.home_url
+            assert site.path_of(outline.get("xmlUrl")).is_file()
+
+
+def test_opml_date_is_rfc_822_and_the_newest_entrys(sample: Site) -> None:
+    modified = opml(sample).findtext("head/dateModified")
+    assert RFC_822.match(modified), modified
+    newest = max(feed.updated_at for feed in sample.result.feeds if feed.updated_at)
+    assert email.utils.parsedate_to_datetime(modified) == newest
+    assert modified == "Wed, 04 Nov 2026 16:10:00 GMT"
+
+
+def test_opml_date_never_comes_from_the_clock(config: Config) -> None:
+    write_record(config.source, "old.md", article(1, publishedDateTime="2001-02-03T04:05:06Z"))
+    write_record(config.source, "older.md", article(2, publishedDateTime="1999-12-31T23:59:59Z"))
+    build(config)
+    first = (config.output / "feeds.opml").read_bytes()
+    assert b"<dateModified>Sat, 03 Feb 2001 04:05:06 GMT</dateModified>" in first
+    build(replace(config, output=config.output.with_name("again")))
+    assert (config.output.with_name("again") / "feeds.opml").read_bytes() == first
+
+
+# --- WebSub -------------------------------------------------------------------------
+
+
+def test_atom_feeds_name_the_hub_and_themselves_once(hub_site: Site) -> None:
+    for feed in hub_site.result.feeds:
+        path = hub_site.output / f"{feed.name}.atom.xml"
+        root = etree.fromstring(path.read_bytes())
+        links = root.findall(f"{A}link")
+        assert [x.get("href") for x in links if x.get("rel") == "hub"] == [HUB]
+        assert [x.get("href") for x in links if x.get("rel") == "self"] == [
+            f"{hub_site.config.base_url}{feed.name}.atom.xml"
+        ]
+        assert not root.findall(f"{A}entry/{A}link[@rel='hub']")
+        parsed = parse_feed(path)
+        assert {"rel": "hub", "href": HUB} in [
+            {"rel": x.rel, "href": x.href} for x in parsed.feed.links
+        ]
+    assert_valid_atom(feed_files(hub_site.output, ".atom.xml"))
+
+
+def test_rss_channels_name_the_hub_with_atom_link_and_themselves_once(hub_site: Site) -> None:
+    for feed in hub_site.result.feeds:
+        path = hub_site.output / f"{feed.name}.rss.xml"
+        channel = etree.fromstring(path.read_bytes()).find("channel")
+        links = channel.findall(f"{A}link")  # atom:link, in the Atom namespace
+        assert [x.get("href") for x in links if x.get("rel") == "hub"] == [HUB]
+        assert [x.get("href") for x in links if x.get("rel") == "self"] == [
+            f"{hub_site.config.base_url}{feed.name}.rss.xml"
+        ]
+        assert channel.find("link").text == hub_site.config.home_url  # still the site
+        assert not channel.findall("link[@rel]")  # no un-namespaced hub link
+        parsed = parse_feed(path)
+        assert HUB in [x.href for x in parsed.feed.links if x.rel == "hub"]
+
+
+def test_json_feeds_list_the_hub(hub_site: Site) -> None:
+    for feed in hub_site.result.feeds:
+        assert hub_site.json(feed.name)["hubs"] == [{"type": "WebSub", "url": HUB}]
+
+
+def test_no_hub_links_without_a_hub(sample: Site) -> None:
+    for path in feed_files(sample.output, ""):
+        if path.suffix in (".xml", ".json"):
+            assert b'"hub"' not in path.read_bytes(), path
+            assert b'"hubs"' not in path.read_bytes(), path
