@@ -6,7 +6,6 @@ both, when the problems are warnings), and the caller decides what stops a build
 
 from __future__ import annotations
 
-import copy
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -157,7 +156,9 @@ class _Fields:
 
     def within(self, key: Key) -> _Fields:
         """The same converter looking inside the mapping at `key`."""
-        inner = copy.copy(self)
+        inner = _Fields.__new__(_Fields)
+        inner.path, inner.doc, inner.offset = self.path, self.doc, self.offset
+        inner.body_line, inner.problems = self.body_line, self.problems
         inner.scope = self.get(key)
         inner.prefix = (*self.prefix, *key)
         return inner
@@ -365,14 +366,13 @@ class _Fields:
             )
         return tuple(related)
 
-    def body(self, body: str, web_url: str) -> str:
-        if not web_url:
-            return ""
+    def body(self, body: str) -> str:
         if len(body) > MAX_BODY:
             message = f"longer than {MAX_BODY:,} characters, cut"
             self.problems.append(Problem(self.path, self.body_line, "body", message, "warning"))
             body = body[:MAX_BODY]
-        return render_markdown(body, web_url)
+        body = body.replace("\r\n", "\n").replace("\r", "\n")  # the same body, any line ending
+        return _NOT_XML.sub("", body).strip()
 
     def article(self, body: str) -> Article | None:
         title = self.text(("title",), required=True)
@@ -396,7 +396,7 @@ class _Fields:
             topics=self.topics(),
             related=self.related(),
             images=self.images(("images",)),
-            content_html=self.body(body, web_url),
+            body=self.body(body),
         )
         if any(p.is_error for p in self.problems):
             return None

@@ -90,7 +90,14 @@ class Article:
     topics: tuple[str, ...] = ()
     related: tuple[Related, ...] = ()
     images: tuple[Image, ...] = ()
-    content_html: str = ""
+    body: str = ""  # Markdown, rendered only for the entries that get published
+
+    @property
+    def content_html(self) -> str:
+        """The body as safe HTML (see `feedpub.load.render_markdown`)."""
+        from feedpub.load import render_markdown  # a function of loading, used late
+
+        return render_markdown(self.body, self.web_url) if self.body else ""
 
 
 @dataclass(frozen=True, slots=True)
