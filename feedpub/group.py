@@ -188,11 +188,13 @@ class _Candidates:
         self.heap: list[tuple[float, _Worst]] = []
 
     def offer(self, timestamp: float, url: str) -> None:
-        item = (timestamp, _Worst(url))
-        if self.limit is None or len(self.heap) < self.limit:
-            heapq.heappush(self.heap, item)
-        elif self.heap[0] < item:
-            heapq.heapreplace(self.heap, item)
+        heap = self.heap
+        if self.limit is None or len(heap) < self.limit:
+            heapq.heappush(heap, (timestamp, _Worst(url)))
+        elif timestamp >= heap[0][0]:  # most offers are older than the worst kept: no work
+            item = (timestamp, _Worst(url))
+            if heap[0] < item:
+                heapq.heapreplace(heap, item)
 
     def newest_first(self) -> list[tuple[float, str]]:
         return sorted(((t, w.url) for t, w in self.heap), key=lambda e: (-e[0], e[1]))

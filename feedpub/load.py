@@ -6,6 +6,7 @@ both, when the problems are warnings), and the caller decides what stops a build
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -66,7 +67,11 @@ class LoadResult:
 
 def find_records(source: Path) -> list[Path]:
     """Every `*.md` file below `source`, in a stable order."""
-    return sorted((p for p in source.rglob("*.md") if p.is_file()), key=lambda p: p.as_posix())
+    found = []
+    for folder, _, names in os.walk(source):  # linked folders are not followed: no loops
+        found += [os.path.join(folder, n) for n in names if n.endswith(".md")]
+    paths = [Path(p) for p in found if os.path.isfile(p)]
+    return sorted(paths, key=lambda p: p.as_posix())
 
 
 def load_records(source: Path) -> LoadResult:
