@@ -151,6 +151,21 @@ class RecordStore:
         rows = self.db.execute("SELECT path, size, mtime_ns FROM outputs")
         return {path: (size, mtime) for path, size, mtime in rows}
 
+    def last_build(self) -> tuple[bytes, Any] | None:
+        """The inputs key and the result of the last build, as `remember_build` saved them."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'last_build'").fetchone()
+        if row is None:
+            return None
+        try:
+            key, result = pickle.loads(bytes.fromhex(row[0]))
+        except Exception:  # anything unreadable is simply not a usable last build
+            return None
+        return key, result
+
+    def remember_build(self, key: bytes, result: Any) -> None:
+        value = pickle.dumps((key, result), pickle.HIGHEST_PROTOCOL).hex()
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('last_build', ?)", (value,))
+
     def remember_output(
         self, fingerprints: dict[str, bytes], outputs: dict[str, tuple[int, int]]
     ) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedpub.cache import RecordStore, Stored, content_hash
-from feedpub.load import digest_of, find_records, parse_record
+from feedpub.load import digest_of, find_record_paths, parse_record
 from feedpub.types import Article, Digest, Problem
 
 Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, mtime_ns, hash, summary, full
@@ -70,7 +70,7 @@ class Records:
     """The records below `source`, as the store and the parser give them."""
 
     def __init__(self, source: Path, store: RecordStore, jobs: int | None = None) -> None:
-        self.paths = [p.as_posix() for p in find_records(source)]
+        self.paths = find_record_paths(source)
         self.store = store
         self.jobs = jobs or os.cpu_count() or 1
         self._kept: OrderedDict[int, Article | None] = OrderedDict()
