@@ -23,7 +23,6 @@ import pickle
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +40,6 @@ _CACHEDIR_TAG = (
 def content_hash(data: bytes) -> bytes:
     """The key of a record's content."""
     return hashlib.blake2b(data, digest_size=16).digest()
-
-
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """What the store remembers of one record file."""
-
-    size: int
-    mtime_ns: int
-    hash: bytes
-    summary: bytes  # pickled (Digest | None, list[Problem])
 
 
 class RecordStore:
@@ -100,10 +89,23 @@ class RecordStore:
 
     # --- records ----------------------------------------------------------------
 
-    def known(self) -> dict[str, Stored]:
-        """Every record the store holds, by path (without the full articles)."""
-        rows = self.db.execute("SELECT path, size, mtime_ns, hash, summary FROM records")
-        return {path: Stored(size, mtime, bytes(h), bytes(s)) for path, size, mtime, h, s in rows}
+    def stats(self) -> dict[str, tuple[int, int, bytes]]:
+        """The size, mtime and content hash of every record the store holds."""
+        rows = self.db.execute("SELECT path, size, mtime_ns, hash FROM records")
+        return {path: (size, mtime, bytes(h)) for path, size, mtime, h in rows}
+
+    def summaries(self, paths: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
+        """The content hash and pickled (digest, problems) of each of these records."""
+        wanted = list(paths)
+        found: dict[str, tuple[bytes, bytes]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT path, hash, summary FROM records WHERE path IN ({marks})", chunk
+            )
+            found.update((path, (bytes(h), bytes(s))) for path, h, s in rows)
+        return found
 
     def put(self, rows: Iterable[tuple[str, int, int, bytes, bytes, bytes]]) -> None:
         """Store (path, size, mtime_ns, hash, summary, full) rows."""

@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedpub.cache import RecordStore, Stored, content_hash
+from feedpub.cache import RecordStore, content_hash
 from feedpub.load import digest_of, find_record_paths, parse_record
 from feedpub.types import Article, Digest, Problem
 
@@ -25,6 +25,7 @@ _CHUNK = 64  # records per task sent to a worker
 _IN_PROCESS = 256  # below this many records to parse, workers cost more than they save
 _RACY_NS = 2_000_000_000  # a file this new may change again within its mtime's resolution
 _KEEP = 4096  # full articles kept in memory between feeds
+_FETCH = 500  # stored summaries read at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,37 +77,46 @@ class Records:
         self._kept: OrderedDict[int, Article | None] = OrderedDict()
 
     def scan(self, advance: Callable[[int], None] = lambda n: None) -> Iterator[Scanned]:
-        """Every record's digest and problems, in path order."""
-        known = self.store.known()
-        reused: dict[int, tuple[bytes, bytes]] = {}
-        stale: list[int] = []
-        touched: list[str] = []
+        """Every record's digest and problems, in path order.
+
+        Only the sizes, mtimes and hashes the store holds are read up front; the stored
+        summaries come in chunks as the scan reaches them, so memory does not hold the
+        whole store at once.
+        """
+        known = self.store.stats()
+        reused = bytearray(len(self.paths))  # 1 where the store's row is still good
+        stale: list[str] = []
+        touched: list[tuple[str, int, int]] = []
         for index, path in enumerate(self.paths):
-            stored = known.get(path)
-            same, touch = _unchanged(path, stored) if stored is not None else (False, False)
-            if same:
-                reused[index] = (stored.hash, stored.summary)  # type: ignore[union-attr]
-                if touch:
-                    touched.append(path)
+            stored = known.pop(path, None)
+            same, stat = _unchanged(path, stored) if stored is not None else (False, None)
+            if same and _storable(path):
+                reused[index] = 1
+                if stat is not None:
+                    touched.append((path, *stat))
             else:
-                stale.append(index)
+                stale.append(path)
         del known
-        parsed = self._parse([self.paths[i] for i in stale])
+        parsed = self._parse(stale)
         self.store.begin()
         try:
-            for path in touched:
-                stat = os.stat(path)
-                self.store.touch(path, stat.st_size, stat.st_mtime_ns)
-            for index, path in enumerate(self.paths):
-                if index in reused:
-                    digest_hash, summary = reused.pop(index)
-                else:
-                    row = next(parsed)
-                    self.store.put([row])
-                    digest_hash, summary = row[3], row[4]
-                digest, problems = pickle.loads(summary)
-                advance(1)
-                yield Scanned(path, digest_hash, digest, tuple(problems))
+            for path, size, mtime in touched:
+                self.store.touch(path, size, mtime)
+            for start in range(0, len(self.paths), _FETCH):
+                chunk = range(start, min(start + _FETCH, len(self.paths)))
+                stored_rows = self.store.summaries(self.paths[i] for i in chunk if reused[i])
+                for index in chunk:
+                    path = self.paths[index]
+                    if reused[index]:
+                        digest_hash, summary = stored_rows[path]
+                    else:
+                        row = next(parsed)
+                        if _storable(path):
+                            self.store.put([row])
+                        digest_hash, summary = row[3], row[4]
+                    digest, problems = pickle.loads(summary)
+                    advance(1)
+                    yield Scanned(path, digest_hash, digest, tuple(problems))
             self.store.forget_except(self.paths)
         finally:
             self.store.commit()
@@ -143,20 +153,31 @@ class Records:
         return found
 
 
-def _unchanged(path: str, stored: Stored) -> tuple[bool, bool]:
+def _unchanged(path: str, stored: tuple[int, int, bytes]) -> tuple[bool, tuple[int, int] | None]:
     """Whether the file still holds what the store parsed (same size and mtime, or else
-    the same bytes), and whether the store should learn the file's new mtime."""
+    the same bytes), and the new size and mtime the store should learn, if any."""
+    size, mtime_ns, digest_hash = stored
     try:
         stat = os.stat(path)
     except OSError:
-        return False, False
-    if stat.st_size == stored.size and stat.st_mtime_ns == stored.mtime_ns:
-        return True, False
-    if stat.st_size != stored.size:
-        return False, False
+        return False, None
+    if stat.st_size == size and stat.st_mtime_ns == mtime_ns:
+        return True, None
+    if stat.st_size != size:
+        return False, None
     try:
         with open(path, "rb") as f:
-            same = content_hash(f.read()) == stored.hash
+            same = content_hash(f.read()) == digest_hash
     except OSError:
-        return False, False
-    return same, same and time.time_ns() - stat.st_mtime_ns >= _RACY_NS
+        return False, None
+    settled = time.time_ns() - stat.st_mtime_ns >= _RACY_NS
+    return same, (stat.st_size, stat.st_mtime_ns) if same and settled else None
+
+
+def _storable(path: str) -> bool:
+    """SQLite keeps UTF-8 text; a file name that is not valid UTF-8 is never cached."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

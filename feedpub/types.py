@@ -10,7 +10,8 @@ import copyreg
 import operator
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Literal
+from sys import intern
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -243,5 +244,34 @@ def _pickle_by_fields(cls: type) -> None:
     copyreg.pickle(cls, lambda obj: (cls, values(obj)))
 
 
-for _cls in (Problem, Image, Provider, Related, Article, Mention, Digest, Link, Entry):
+for _cls in (Problem, Image, Provider, Related, Article, Link, Entry):
     _pickle_by_fields(_cls)
+
+
+def _mention(url: str, timestamp: float | None, domain: str | None, name: str | None) -> Mention:
+    """Unpickle a Mention sharing its provider's strings with every other record's."""
+    return Mention(url, timestamp, domain and intern(domain), name and intern(name))
+
+
+def _digest(*values: Any) -> Digest:
+    """Unpickle a Digest sharing repeated strings (providers, topics, types) across the
+    corpus: digests are what a build keeps of every record."""
+    url, timestamp, published, domain, name, topics, kind, category, quality, mentions = values
+    return Digest(
+        url,
+        timestamp,
+        published,
+        intern(domain),
+        intern(name),
+        tuple(map(intern, topics)),
+        kind and intern(kind),
+        category and intern(category),
+        quality,
+        mentions,
+    )
+
+
+_MENTION_FIELDS = operator.attrgetter("url", "timestamp", "domain", "name")
+_DIGEST_FIELDS = operator.attrgetter(*(f.name for f in fields(Digest)))
+copyreg.pickle(Mention, lambda m: (_mention, _MENTION_FIELDS(m)))
+copyreg.pickle(Digest, lambda d: (_digest, _DIGEST_FIELDS(d)))
