@@ -30,7 +30,7 @@ from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
 from feedpub.source import Records
 from feedpub.types import BuildResult, Problem
-from feedpub.version import __version__
+from feedpub.version import __version__, code_hash
 from feedpub.write import Output
 from feedpub.write import Plan as WritePlan
 
@@ -214,6 +214,7 @@ def _settings_hash(config: Config) -> bytes:
     """What of the configuration shapes a feed's files besides its entries."""
     settings = (
         __version__,
+        code_hash(),
         config.base_url,
         config.home_url,
         config.title,

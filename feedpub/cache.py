@@ -26,10 +26,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from feedpub.version import __version__
+from feedpub.version import __version__, code_hash
 
 SCHEMA = 1
-_TAG = f"feedpub {__version__} schema {SCHEMA} pickle {pickle.HIGHEST_PROTOCOL}"
+
+
+_TAG = f"feedpub {__version__} code {code_hash()} schema {SCHEMA} pickle {pickle.HIGHEST_PROTOCOL}"
 _GITIGNORE = "# Created by feedpub: a cache of parsed records, never to be committed.\n*\n"
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -197,7 +199,8 @@ def _reset(db: sqlite3.Connection) -> None:
         CREATE TABLE outputs (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER);
         """
     )
-    db.execute("INSERT OR REPLACE INTO meta VALUES ('tag', ?)", (_TAG,))
+    db.execute("DELETE FROM meta")
+    db.execute("INSERT INTO meta VALUES ('tag', ?)", (_TAG,))
 
 
 def _make_cache_folder(folder: Path) -> None:

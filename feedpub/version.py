@@ -1,3 +1,18 @@
 """feedpub's version, in a module of its own so any module can import it."""
 
+import hashlib
+from functools import cache
+from pathlib import Path
+
 __version__ = "0.1.0"
+
+
+@cache
+def code_hash() -> str:
+    """A hash of feedpub's own source: what the cache keys on besides the version, so
+    nothing cached by other code (another release, a checkout being worked on) is
+    ever taken for current."""
+    h = hashlib.blake2b(digest_size=8)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
