@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from feedpub.cache import RecordStore
+from feedpub.cache import RecordStore, discard_store, is_damage
 from feedpub.config import Config
 from feedpub.diff import FeedDiff, diff_feeds
 from feedpub.errors import ConfigError, RecordsError
@@ -68,15 +70,28 @@ def build(
     `RecordsError`, having written nothing, when a record has an error and
     `config.skip_invalid` is off.
     """
-    result, _ = _build(config, check_only=check_only, progress=progress)
+    result, _ = _rebuilding_damaged_store(config, check_only=check_only, progress=progress)
     return result
 
 
-def diff(config: Config) -> list[FeedDiff]:
-    """Per feed file a build would change, the entry ids it would add and remove."""
-    result, new_bytes = _build(config, check_only=True, progress=None)
+def diff(config: Config) -> tuple[BuildResult, list[FeedDiff]]:
+    """What a build would change, and per feed file the entry ids it would add and remove."""
+    result, new_bytes = _rebuilding_damaged_store(config, check_only=True, progress=None)
     plan = WritePlan(result.created, result.changed, result.unchanged, result.removed)
-    return diff_feeds(config.output, plan, new_bytes)
+    return result, diff_feeds(config.output, plan, new_bytes)
+
+
+def _rebuilding_damaged_store(
+    config: Config, *, check_only: bool, progress: Progress | None
+) -> tuple[BuildResult, dict[str, bytes]]:
+    """`_build`, once more with a fresh store if the record store turns out damaged."""
+    try:
+        return _build(config, check_only=check_only, progress=progress)
+    except (sqlite3.DatabaseError, pickle.UnpicklingError, EOFError) as e:
+        if config.cache_dir is None or not is_damage(e):
+            raise
+        discard_store(config.cache_dir, config.source, config.output)
+        return _build(config, check_only=check_only, progress=progress)
 
 
 def _build(
@@ -84,7 +99,7 @@ def _build(
 ) -> tuple[BuildResult, dict[str, bytes]]:
     if not config.base_url:
         raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
-    with _records(config) as records:
+    with _records(config) as records, ExitStack() as stack:
         inputs = _inputs_key(config, records.paths)
         if not check_only:
             last = records.store.last_build()
@@ -102,12 +117,14 @@ def _build(
             raise RecordsError(checked.problems)
         selection = checked.selection
         out = Output(config.output, dry_run=check_only)
+        stack.callback(out.close)
         store = records.store
         # A check renders everything: it must compare bytes, not trust the last build.
         old = {} if check_only else store.fingerprints()
         old_files = {} if check_only else store.outputs()
         fingerprints = {}
-        settings = _settings_hash(config)
+        # Entries name their topics by the corpus-wide spelling: a feed depends on it too.
+        settings = _settings_hash(config) + repr(sorted(selection.topic_names.items())).encode()
         for plan in selection.plans:
             formats = _formats(plan, config)
             paths = [fmt.path(plan.name) for fmt in formats]
@@ -164,7 +181,10 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
         if progress is not None:
             progress(done, total)
 
-    problems: list[Problem] = []
+    problems = [
+        Problem(name, None, "", "file name is not valid UTF-8; rename the file to read it")
+        for name in records.misnamed
+    ]
     digests = []
     hashes = []
     for scanned in records.scan(advance):
@@ -176,8 +196,8 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
     selection = select(digests, records.paths, config)
     problems.extend(_as_error(p) if config.strict else p for p in selection.problems)
     valid = sum(d is not None for d in digests)
-    skipped = total - valid + selection.duplicates
-    return Checked(selection, tuple(problems), total, skipped, hashes)
+    skipped = total - valid + selection.duplicates + len(records.misnamed)
+    return Checked(selection, tuple(problems), total + len(records.misnamed), skipped, hashes)
 
 
 def _inputs_key(config: Config, paths: list[str]) -> bytes:

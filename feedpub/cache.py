@@ -39,6 +39,16 @@ _CACHEDIR_TAG = (
 )
 
 
+def is_damage(error: BaseException) -> bool:
+    """True for errors that mean the store's file is damaged, not merely busy."""
+    if isinstance(error, pickle.UnpicklingError | EOFError):
+        return True
+    name = getattr(error, "sqlite_errorname", "")
+    return isinstance(error, sqlite3.DatabaseError) and (
+        name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or (not name and "malformed" in str(error))
+    )
+
+
 def content_hash(data: bytes) -> bytes:
     """The key of a record's content."""
     return hashlib.blake2b(data, digest_size=16).digest()
@@ -54,15 +64,14 @@ class RecordStore:
             folder = Path(self._temporary.name)
         else:
             _make_cache_folder(folder)
-        # One store per source and output folder, so two builds never share fingerprints.
-        key = f"{source.resolve()}\0{output.resolve()}".encode()
-        self.path = folder / f"build-{hashlib.blake2b(key, digest_size=8).hexdigest()}.sqlite3"
+        self.path = store_path(folder, source, output)
         self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
         for attempt in (1, 2):
             try:
-                db = sqlite3.connect(self.path, isolation_level=None)
+                # Another build on the same store waits its turn rather than failing.
+                db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -70,13 +79,17 @@ class RecordStore:
                 if row is None or row[0] != _TAG:
                     _reset(db)
                 return db
-            except sqlite3.DatabaseError:
-                if attempt == 2:
+            except sqlite3.DatabaseError as e:
+                # Only a file that is not a store we can read is thrown away; a busy or
+                # locked one belongs to another build.
+                if attempt == 2 or not is_damage(e):
                     raise
-                # Not a store we can read (truncated, from elsewhere): start afresh.
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                self.discard()
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def discard(self) -> None:
+        """Delete the store's files: it is damaged, and a fresh one will be built."""
+        _delete(self.path)
 
     def close(self) -> None:
         self.db.close()
@@ -183,6 +196,22 @@ class RecordStore:
             ((path, size, mtime) for path, (size, mtime) in outputs.items()),
         )
         self.commit()
+
+
+def store_path(folder: Path, source: Path, output: Path) -> Path:
+    """One store per source and output folder, so two builds never share fingerprints."""
+    key = f"{source.resolve()}\0{output.resolve()}".encode("utf-8", "surrogateescape")
+    return folder / f"build-{hashlib.blake2b(key, digest_size=8).hexdigest()}.sqlite3"
+
+
+def discard_store(folder: Path, source: Path, output: Path) -> None:
+    """Delete a damaged store, so the next build starts a fresh one."""
+    _delete(store_path(folder, source, output))
+
+
+def _delete(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _reset(db: sqlite3.Connection) -> None:

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 invalid records (nothing written), 2 usage or configura
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -185,8 +186,11 @@ def build(
     """
     with _reporting(as_json), _progress(quiet) as progress:
         config = _load(config_file, no_cache, **options)
-        result = build_feeds(config, check_only=check, progress=progress)
-        diffs = diff(config) if check and verbose and not result.is_current else []
+        diffs: list[FeedDiff] = []
+        if check and verbose:  # one dry run gives both the verdict and the entries
+            result, diffs = diff(config)
+        else:
+            result = build_feeds(config, check_only=check, progress=progress)
     _print_problems(result.problems)
     if as_json:
         click.echo(json.dumps(_summary(result), indent=2, ensure_ascii=False))
@@ -229,7 +233,7 @@ def diff_command(config_file: Path | None, no_cache: bool, quiet: bool, **option
         feedpub diff seeds > feed-changes.md
     """
     with _reporting():
-        diffs = diff(_load(config_file, no_cache, **options))
+        _, diffs = diff(_load(config_file, no_cache, **options))
     if not diffs:
         click.echo("No feed would change.")
     _print_diffs(diffs, err=False)
@@ -333,6 +337,10 @@ def _reporting(as_json: bool = False) -> Iterator[None]:
     except FeedpubError as e:
         _print_failure_json(as_json, str(e), ())
         raise click.ClickException(str(e)) from e
+    except sqlite3.Error as e:  # the record store is busy beyond waiting, or unusable
+        message = f"the cache cannot be used ({e}); run again, or with --no-cache"
+        _print_failure_json(as_json, message, ())
+        raise click.ClickException(message) from e
     except OSError as e:  # the output or cache folder cannot be used as asked
         where = f"{e.filename}: " if e.filename else ""
         message = f"{where}{e.strerror or e}"

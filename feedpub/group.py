@@ -288,15 +288,20 @@ def select(digests: Sequence[Digest | None], paths: Sequence[str], config: Confi
         for feed_key in feeds:
             offer(feed_key, digest.timestamp, url)
 
-    topic_slugs, warnings = assign_slugs(topic_names, "topic")
-    problems.extend(
-        Problem(topic_path[k], None, "topics", w, "warning") for k, w in warnings.items()
-    )
-    provider_slugs, warnings = assign_slugs({d: d for d in provider_names}, "provider domain")
-    problems.extend(
-        Problem(provider_path.get(k, ""), None, "provider.domain", w, "warning")
-        for k, w in warnings.items()
-    )
+    # Slugs (and warnings about them) only for the groupings that are published.
+    topic_slugs: dict[str, str] = {}
+    provider_slugs: dict[str, str] = {}
+    if "topic" in config.group_by:
+        topic_slugs, warnings = assign_slugs(topic_names, "topic")
+        problems.extend(
+            Problem(topic_path[k], None, "topics", w, "warning") for k, w in warnings.items()
+        )
+    if "provider" in config.group_by:
+        provider_slugs, warnings = assign_slugs({d: d for d in provider_names}, "provider domain")
+        problems.extend(
+            Problem(provider_path.get(k, ""), None, "provider.domain", w, "warning")
+            for k, w in warnings.items()
+        )
 
     title = config.title
     named: list[tuple[FeedKey, str, FeedKind, str, str]] = [

@@ -71,7 +71,14 @@ class Records:
     """The records below `source`, as the store and the parser give them."""
 
     def __init__(self, source: Path, store: RecordStore, jobs: int | None = None) -> None:
-        self.paths = find_record_paths(source)
+        found = find_record_paths(source)
+        self.paths = [p for p in found if _utf8(p)]
+        # A name that is not UTF-8 cannot be stored, linked or shown as it is: reported.
+        self.misnamed = [
+            p.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            for p in found
+            if not _utf8(p)
+        ]
         self.store = store
         self.jobs = jobs or os.cpu_count() or 1
         self._kept: OrderedDict[int, Article | None] = OrderedDict()
@@ -90,7 +97,7 @@ class Records:
         for index, path in enumerate(self.paths):
             stored = known.pop(path, None)
             same, stat = _unchanged(path, stored) if stored is not None else (False, None)
-            if same and _storable(path):
+            if same:
                 reused[index] = 1
                 if stat is not None:
                     touched.append((path, *stat))
@@ -111,8 +118,7 @@ class Records:
                         digest_hash, summary = stored_rows[path]
                     else:
                         row = next(parsed)
-                        if _storable(path):
-                            self.store.put([row])
+                        self.store.put([row])
                         digest_hash, summary = row[3], row[4]
                     digest, problems = pickle.loads(summary)
                     advance(1)
@@ -174,8 +180,8 @@ def _unchanged(path: str, stored: tuple[int, int, bytes]) -> tuple[bool, tuple[i
     return same, (stat.st_size, stat.st_mtime_ns) if same and settled else None
 
 
-def _storable(path: str) -> bool:
-    """SQLite keeps UTF-8 text; a file name that is not valid UTF-8 is never cached."""
+def _utf8(path: str) -> bool:
+    """True for a file name that is valid UTF-8 (os.scandir escapes other bytes)."""
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:

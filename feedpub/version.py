@@ -2,6 +2,7 @@
 
 import hashlib
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 __version__ = "0.1.0"
@@ -9,10 +10,17 @@ __version__ = "0.1.0"
 
 @cache
 def code_hash() -> str:
-    """A hash of feedpub's own source: what the cache keys on besides the version, so
-    nothing cached by other code (another release, a checkout being worked on) is
-    ever taken for current."""
+    """A hash of feedpub's own source and its parsing and rendering libraries' versions:
+    what the cache keys on besides the version, so nothing cached by other code
+    (another release, a checkout being worked on, an upgraded library) is ever taken
+    for current."""
     h = hashlib.blake2b(digest_size=8)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
+    # The libraries that parse and render shape what is cached just as much.
+    for name in ("feedgen", "lxml", "markdown-it-py", "PyYAML", "python-frontmatter"):
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=?".encode())
     return h.hexdigest()

@@ -49,8 +49,10 @@ class Output:
     def __init__(self, folder: Path, *, dry_run: bool = False) -> None:
         self.folder = folder
         self.dry_run = dry_run
+        self._lock: int | None = None
         if not dry_run:
             folder.mkdir(parents=True, exist_ok=True)
+            self._lock = _lock_folder(folder)  # before touching any temporary file
             remove_stale_temporaries(folder)
         self.owned = read_manifest(folder) if folder.is_dir() else []
         self.created: list[str] = []
@@ -75,6 +77,12 @@ class Output:
             _ensure_folder(self.folder, target.parent)
             self.pending.append((_write_temporary(target, data), target))
 
+    def close(self) -> None:
+        """Let another build write to the folder."""
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the lock
+            self._lock = None
+
     def keep(self, relpath: str) -> None:
         safe_path(self.folder, relpath)
         self.wanted.add(relpath)
@@ -98,6 +106,7 @@ class Output:
         self.put(MANIFEST, manifest_bytes(self.wanted - {MANIFEST}))
         _commit(self.pending)
         self.pending = []
+        self.close()
         return Plan(
             tuple(sorted(self.created)),
             tuple(sorted(self.changed)),
@@ -199,6 +208,24 @@ def remove_stale_temporaries(output: Path) -> list[Path]:
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
+
+
+def _lock_folder(folder: Path) -> int | None:
+    """Hold an exclusive lock on the output folder itself, so two builds never write
+    (or clean up each other's temporary files) in it at once."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no locking
+        return None
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise OutputError(
+            f"{folder}: another feedpub build is writing here; try again when it is done"
+        ) from None
+    return fd
 
 
 def _check_folder(output: Path, folder: Path) -> None:

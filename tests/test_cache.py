@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import article, feed_files, write_record
-from feedpub import Config, build
+from feedpub import Config, RecordsError, build
 from feedpub.cache import RecordStore
 from feedpub.source import Records
 
@@ -155,3 +155,63 @@ def test_workers_cache_and_one_process_give_the_same_bytes(corpus: Path, tmp_pat
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
     build(replace(two, output=tmp_path / "three"))  # everything from the store
     assert tree(tmp_path / "one") == tree(tmp_path / "three")
+
+
+def test_a_new_spelling_of_a_topic_rerenders_every_feed_that_names_it(
+    config: Config, tmp_path: Path
+) -> None:
+    """Entries name topics by the corpus-wide spelling, so a record elsewhere can change
+    a feed's bytes; the incremental build must match a fresh one."""
+    cached = replace(config, cache_dir=tmp_path / "cache")
+    write_record(
+        config.source,
+        "a.md",
+        article(
+            1,
+            topics=["ai"],
+            webUrl="https://a.example/1",
+            provider={"name": "A", "domain": "a.example"},
+        ),
+    )
+    write_record(config.source, "b.md", article(2, topics=["misc"]))
+    build(cached)
+    write_record(config.source, "c.md", article(3, topics=["AI"]))
+    build(cached)
+    fresh = replace(config, output=tmp_path / "fresh", cache_dir=None)
+    build(fresh)
+    assert tree(cached.output) == tree(fresh.output)
+    assert 'term="AI"' in (cached.output / "providers" / "a-example.atom.xml").read_text()
+
+
+def test_a_store_damaged_between_builds_is_rebuilt_without_a_traceback(
+    cached: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(cached)
+    expected = tree(cached.output)
+    assert cached.cache_dir is not None
+    (db,) = cached.cache_dir.glob("*.sqlite3")
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    data = bytearray(db.read_bytes())
+    data[4 * 4096 :] = b"\xff" * (len(data) - 4 * 4096)  # the header and meta still read
+    db.write_bytes(bytes(data))
+    for record in cached.source.glob("*.md"):
+        os.utime(record, ns=(10**18, 10**18))  # force the records to be read from it
+    discarded: list[object] = []
+    real = build_module.discard_store
+    monkeypatch.setattr(build_module, "discard_store", lambda *a: discarded.append(a) or real(*a))
+    build(cached)
+    assert discarded, "the damage was not noticed: the test did not test anything"
+    assert tree(cached.output) == expected
+
+
+def test_a_record_file_name_that_is_not_utf8_is_a_problem_not_a_crash(config: Config) -> None:
+    write_record(config.source, "good.md", article(1))
+    bad = os.fsdecode(b"b\xff.md")
+    (config.source / bad).write_text((config.source / "good.md").read_text())
+    with pytest.raises(RecordsError) as caught:
+        build(config)
+    (problem,) = caught.value.problems
+    assert "not valid UTF-8" in problem.message and "\\xff" in problem.path
+    result = build(replace(config, skip_invalid=True))
+    assert result.skipped == 1 and (config.output / "all.atom.xml").is_file()

@@ -554,3 +554,13 @@ def test_slug_warning_for_a_related_only_provider_names_a_record(config: Config)
     (warning,) = result.problems
     assert warning.field == "provider.domain"
     assert warning.path == "seeds/2.md"
+
+
+def test_slug_warnings_only_for_published_groupings(config: Config) -> None:
+    result = group(
+        dataclasses.replace(config, group_by=("topic",)),
+        ("seeds/1.md", article(1, provider={"name": "P", "domain": "a-b.example"})),
+        ("seeds/2.md", article(2, provider={"name": "Q", "domain": "a.b-example"})),
+    )
+    assert result.problems == ()
+    assert not [f for f in result.feeds if f.kind == "provider"]

@@ -11,6 +11,7 @@ from feedpub.errors import OutputError
 from feedpub.write import (
     MANIFEST,
     TEMP_MARK,
+    Output,
     Plan,
     plan_files,
     read_manifest,
@@ -412,3 +413,13 @@ def test_plan_says_what_a_write_would_do_and_writes_nothing(tmp_path: Path) -> N
     assert not plan.is_current
     assert tree(out) == before
     assert plan_files(out, FILES).is_current
+
+
+def test_two_writers_never_share_a_folder(tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    first = Output(out)
+    with pytest.raises(OutputError, match="another feedpub build is writing here"):
+        Output(out)
+    Output(out, dry_run=True).finish()  # a check only reads
+    first.finish()
+    Output(out).finish()  # released once the first is done
