@@ -468,11 +468,13 @@ def serve(
     if watch:
         if not config.base_url:
             config = replace(config, base_url=url)
+        if config.cache_dir is None:  # rebuilds after an edit parse only what changed
+            config = replace(config, cache_dir=Path(CACHE_DIR))
 
         def rebuild() -> None:
             try:
                 result = build_feeds(config)
-            except FeedpubError as e:
+            except (FeedpubError, OSError, sqlite3.Error) as e:  # keep serving what is there
                 if isinstance(e, RecordsError):
                     _print_problems(e.problems)
                 click.echo(f"rebuild failed: {e}", err=True)

@@ -40,8 +40,9 @@ def diff_feeds(output: Path, plan: Plan, files: Mapping[str, bytes]) -> list[Fee
             new = entry_ids(files.get(path, b""), path)
             if old is None or new is None:
                 continue  # not a feed (the manifest, say)
-            added = tuple(i for i in new if i not in set(old))
-            gone = tuple(i for i in old if i not in set(new))
+            old_ids, new_ids = set(old), set(new)
+            added = tuple(i for i in new if i not in old_ids)
+            gone = tuple(i for i in old if i not in new_ids)
             diffs.append(FeedDiff(path, status, added, gone))
     return sorted(diffs, key=lambda d: d.path)
 

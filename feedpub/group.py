@@ -143,11 +143,13 @@ class Selection:
     def links(self, url: str) -> list[str]:
         """The URLs an entry links to, in the order the records give them."""
         source = self.sources[url]
-        events = [(i, j, None) for i, j in source.mentions]
+        # In record order: the article's own related items where it stands (item -1),
+        # and each article that mentions this one where that article stands.
+        events = list(source.mentions)
         if source.article is not None:
-            events += [(source.article, -1, None)]
+            events.append((source.article, -1))
         ordered: dict[str, None] = {}
-        for record, item, _ in sorted(events, key=lambda e: (e[0], e[1])):
+        for record, item in sorted(events):
             if record == source.article and item == -1:
                 for target in self.own_related.get(url, ()):
                     if target != url:

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from feedpub.load import find_record_paths
 from feedpub.write import read_existing
 
 MEDIA_TYPES = {
@@ -148,7 +149,9 @@ def watch(
 
 def source_fingerprint(source: Path, config_file: Path | None = None) -> tuple[object, ...]:
     """What changes when a record (or the configuration) is added, edited or removed."""
-    files = [p for p in [*sorted(source.rglob("*.md")), config_file] if p is not None]
+    files = [Path(p) for p in find_record_paths(source)] if source.is_dir() else []
+    if config_file is not None:
+        files.append(config_file)
     stamps = []
     for path in files:
         try:
