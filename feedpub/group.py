@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from sys import intern
 
 from feedpub.config import Config, CustomFeed
 from feedpub.load import digest_of, topic_key
@@ -230,8 +231,9 @@ def select(digests: Sequence[Digest | None], paths: Sequence[str], config: Confi
     topic_names: dict[str, str] = {}
     topic_path: dict[str, str] = {}
     provider_path: dict[str, str] = {}
-    article_topics: dict[int, tuple[str, ...]] = {}
-    article_custom: dict[int, tuple[str, ...]] = {}
+    # By record index (lists, not dicts: a build keeps one slot per record).
+    article_topics: list[tuple[str, ...]] = [()] * len(digests)
+    article_custom: list[tuple[str, ...]] = [()] * len(digests)
     mentions: list[tuple[str, int, int]] = []
     for url, index in articles.items():
         digest = _known(digests[index])
@@ -241,8 +243,9 @@ def select(digests: Sequence[Digest | None], paths: Sequence[str], config: Confi
             keys.append(key)
             topic_names[key] = min(topic_names.get(key, topic), topic)
             topic_path.setdefault(key, paths[index])
-        article_topics[index] = tuple(keys)
-        article_custom[index] = tuple(c.name for c in config.feeds if matches(digest, c))
+        article_topics[index] = tuple(map(intern, keys))
+        if config.feeds:
+            article_custom[index] = tuple(c.name for c in config.feeds if matches(digest, c))
         provider_path.setdefault(digest.domain, paths[index])
         for item, mention in enumerate(digest.mentions):
             if mention.domain is not None:

@@ -250,7 +250,8 @@ for _cls in (Problem, Image, Provider, Related, Article, Link, Entry):
 
 def _mention(url: str, timestamp: float | None, domain: str | None, name: str | None) -> Mention:
     """Unpickle a Mention sharing its provider's strings with every other record's."""
-    return Mention(url, timestamp, domain and intern(domain), name and intern(name))
+    # Related URLs recur across records (and often name another record's article).
+    return Mention(intern(url), timestamp, domain and intern(domain), name and intern(name))
 
 
 def _digest(*values: Any) -> Digest:
@@ -258,7 +259,7 @@ def _digest(*values: Any) -> Digest:
     corpus: digests are what a build keeps of every record."""
     url, timestamp, published, domain, name, topics, kind, category, quality, mentions = values
     return Digest(
-        url,
+        intern(url),
         timestamp,
         published,
         intern(domain),
