@@ -125,6 +125,7 @@ class Selection:
     topic_names: dict[str, str]
     sources: dict[str, _Source]
     own_related: dict[str, tuple[str, ...]]  # article URL -> the URLs it lists as related
+    article_urls: dict[int, str]  # record index -> its article's URL, for mentioning records
 
     def contributors(self, url: str) -> set[int]:
         """The records whose content shapes the entry for `url`: for fingerprints."""
@@ -156,10 +157,8 @@ class Selection:
                     if target != url:
                         ordered[target] = None
             else:
-                ordered[self._article_url[record]] = None
+                ordered[self.article_urls[record]] = None
         return list(ordered)
-
-    _article_url: dict[int, str] = field(default_factory=dict)
 
 
 class _Worst:
@@ -376,14 +375,14 @@ def select(digests: Sequence[Digest | None], paths: Sequence[str], config: Confi
         for index, _ in sources[url].mentions:
             sources.setdefault(article_url[index], _Source(index))
     return Selection(
-        plans,
-        problems,
-        drafts,
-        duplicates,
-        topic_names,
-        sources,
-        own_related,
-        {i: article_url[i] for s in sources.values() for i, _ in s.mentions},
+        plans=plans,
+        problems=problems,
+        drafts=drafts,
+        duplicates=duplicates,
+        topic_names=topic_names,
+        sources=sources,
+        own_related=own_related,
+        article_urls={i: article_url[i] for s in sources.values() for i, _ in s.mentions},
     )
 
 
