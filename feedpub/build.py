@@ -100,7 +100,7 @@ def _build(
     if not config.base_url:
         raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
     with _records(config) as records, ExitStack() as stack:
-        inputs = _inputs_key(config, records.paths)
+        inputs = _inputs_key(config, records.paths, records.stats())
         if not check_only:
             last = records.store.last_build()
             if last is not None and last[0] == inputs and _outputs_intact(config, records.store):
@@ -200,7 +200,7 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
     return Checked(selection, tuple(problems), total + len(records.misnamed), skipped, hashes)
 
 
-def _inputs_key(config: Config, paths: list[str]) -> bytes:
+def _inputs_key(config: Config, paths: list[str], stats: list[tuple[int, int] | None]) -> bytes:
     """A hash of everything a build reads: the settings and every record's size and mtime.
 
     Equal keys (with the output folder as the last build left it) mean an identical
@@ -208,10 +208,10 @@ def _inputs_key(config: Config, paths: list[str]) -> bytes:
     """
     h = hashlib.blake2b(repr(config).encode("utf-8"), digest_size=16)
     h.update(_settings_hash(config))
-    for path in paths:
-        stat = _stat(Path(path))
+    now = time.time_ns()
+    for path, stat in zip(paths, stats, strict=True):
         h.update(f"{path}\0{stat}\0".encode())
-        if stat is not None and time.time_ns() - stat[1] < 2_000_000_000:
+        if stat is not None and now - stat[1] < 2_000_000_000:
             h.update(os.urandom(8))  # too new to trust its mtime: never equal
     return h.digest()
 

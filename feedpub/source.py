@@ -82,6 +82,13 @@ class Records:
         self.store = store
         self.jobs = jobs or os.cpu_count() or 1
         self._kept: OrderedDict[int, Article | None] = OrderedDict()
+        self._stats: list[tuple[int, int] | None] | None = None
+
+    def stats(self) -> list[tuple[int, int] | None]:
+        """The size and mtime of every record file (None: gone), looked at once a build."""
+        if self._stats is None:
+            self._stats = [_stat(path) for path in self.paths]
+        return self._stats
 
     def scan(self, advance: Callable[[int], None] = lambda n: None) -> Iterator[Scanned]:
         """Every record's digest and problems, in path order.
@@ -94,9 +101,9 @@ class Records:
         reused = bytearray(len(self.paths))  # 1 where the store's row is still good
         stale: list[str] = []
         touched: list[tuple[str, int, int]] = []
-        for index, path in enumerate(self.paths):
+        for index, (path, now) in enumerate(zip(self.paths, self.stats(), strict=True)):
             stored = known.pop(path, None)
-            same, stat = _unchanged(path, stored) if stored is not None else (False, None)
+            same, stat = _unchanged(path, stored, now) if stored is not None else (False, None)
             if same:
                 reused[index] = 1
                 if stat is not None:
@@ -159,25 +166,33 @@ class Records:
         return found
 
 
-def _unchanged(path: str, stored: tuple[int, int, bytes]) -> tuple[bool, tuple[int, int] | None]:
+def _unchanged(
+    path: str, stored: tuple[int, int, bytes], now: tuple[int, int] | None
+) -> tuple[bool, tuple[int, int] | None]:
     """Whether the file still holds what the store parsed (same size and mtime, or else
     the same bytes), and the new size and mtime the store should learn, if any."""
     size, mtime_ns, digest_hash = stored
-    try:
-        stat = os.stat(path)
-    except OSError:
+    if now is None:
         return False, None
-    if stat.st_size == size and stat.st_mtime_ns == mtime_ns:
+    if now == (size, mtime_ns):
         return True, None
-    if stat.st_size != size:
+    if now[0] != size:
         return False, None
     try:
         with open(path, "rb") as f:
             same = content_hash(f.read()) == digest_hash
     except OSError:
         return False, None
-    settled = time.time_ns() - stat.st_mtime_ns >= _RACY_NS
-    return same, (stat.st_size, stat.st_mtime_ns) if same and settled else None
+    settled = time.time_ns() - now[1] >= _RACY_NS
+    return same, now if same and settled else None
+
+
+def _stat(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _utf8(path: str) -> bool:
