@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from feedpub.cache import RecordStore, discard_store, is_damage
 from feedpub.config import Config
@@ -30,7 +29,7 @@ from feedpub.errors import ConfigError, RecordsError
 from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
-from feedpub.source import Records
+from feedpub.source import Records, file_stat
 from feedpub.types import BuildResult, Problem
 from feedpub.version import __version__, code_hash
 from feedpub.write import Output
@@ -131,7 +130,7 @@ def _build(
             fingerprint = _fingerprint(plan, selection, checked.hashes, settings)
             fingerprints[plan.name] = fingerprint
             if old.get(plan.name) == fingerprint and all(
-                _stat(config.output / p) == old_files.get(p) for p in paths
+                file_stat(config.output / p) == old_files.get(p) for p in paths
             ):
                 for path in paths:
                     out.keep(path)
@@ -157,7 +156,7 @@ def _build(
             checked_only=check_only,
         )
         if not check_only:
-            files = {p: _stat(config.output / p) for p in sorted(out.wanted)}
+            files = {p: file_stat(config.output / p) for p in sorted(out.wanted)}
             store.remember_output(fingerprints, {p: s for p, s in files.items() if s})
             store.remember_build(inputs, result)
     return result, out.new_bytes
@@ -219,7 +218,7 @@ def _inputs_key(config: Config, paths: list[str], stats: list[tuple[int, int] | 
 def _outputs_intact(config: Config, store: RecordStore) -> bool:
     """True when every file the last build wrote is still as it left it."""
     files = store.outputs()
-    return bool(files) and all(_stat(config.output / p) == s for p, s in files.items())
+    return bool(files) and all(file_stat(config.output / p) == s for p, s in files.items())
 
 
 def _formats(plan: Plan, config: Config) -> list[Format]:
@@ -255,14 +254,6 @@ def _fingerprint(plan: Plan, selection: Selection, hashes: list[bytes], settings
         for index in sorted(selection.contributors(url)):
             h.update(hashes[index])
     return h.digest()
-
-
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
 
 
 def _as_error(problem: Problem) -> Problem:

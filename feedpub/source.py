@@ -87,7 +87,7 @@ class Records:
     def stats(self) -> list[tuple[int, int] | None]:
         """The size and mtime of every record file (None: gone), looked at once a build."""
         if self._stats is None:
-            self._stats = [_stat(path) for path in self.paths]
+            self._stats = [file_stat(path) for path in self.paths]
         return self._stats
 
     def scan(self, advance: Callable[[int], None] = lambda n: None) -> Iterator[Scanned]:
@@ -187,7 +187,8 @@ def _unchanged(
     return same, now if same and settled else None
 
 
-def _stat(path: str) -> tuple[int, int] | None:
+def file_stat(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """A file's size and mtime in nanoseconds, or None when it cannot be looked at."""
     try:
         stat = os.stat(path)
     except OSError:

@@ -184,11 +184,6 @@ class Feed:
     def count(self) -> int:
         return len(self.entries)
 
-    def summary(self) -> FeedSummary:
-        return FeedSummary(
-            self.name, self.kind, self.title, self.description, self.count, self.updated_at
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class FeedSummary:
