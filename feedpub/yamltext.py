@@ -5,6 +5,15 @@ strings and None ourselves, so `No`, `On` and `2020` stay text until the record
 schema converts them, every key keeps its line for error messages, and no tag can
 construct an object. Aliases are followed with a budget, so an alias bomb is an
 error and not a memory blow-up.
+
+Most front matter is a few dozen lines of `key: value` and `- item` in block style.
+`_quick` reads exactly that shape in one pass, several times faster than building
+LibYAML's node tree, and gives up (returns `_UNSURE`) at the first line outside it:
+flow collections, multi-line or escaped-beyond-the-usual scalars, anchors, tags,
+comments after values, duplicate keys, unusual characters. LibYAML then reads the
+whole text, so it stays the authority on everything the quick reader does not
+handle, and on every error message. Line numbers are looked up, by composing the
+text with LibYAML, only when a problem needs one.
 """
 
 from __future__ import annotations
@@ -47,16 +56,19 @@ class YamlError(ValueError):
 
 @dataclass(slots=True)
 class Document:
-    """A parsed YAML document: its value, its node tree (for line numbers, looked up
+    """A parsed YAML document: its value, its text (composed again for line numbers
     only when a problem needs one) and the duplicate keys seen."""
 
     value: Value
+    text: str = ""
     root: yaml.Node | None = None
     newlines: list[int] | None = None
     duplicates: list[tuple[Key, int]] = field(default_factory=list)
 
     def line(self, *key: str | int) -> int | None:
         """The line of `key` (of the key itself, in a mapping) or of its nearest parent."""
+        if self.root is None and self.text:
+            self.root = _compose(self.text, self.newlines)
         node = self.root
         line = None
         for part in key:
@@ -80,12 +92,24 @@ class Document:
 
 def parse_yaml(text: str) -> Document:
     """Parse one YAML document safely; raise `YamlError` for anything unusable."""
+    value = _quick(text)
+    if value is not _UNSURE:
+        return Document(value, text)  # type: ignore[arg-type]
     # LibYAML also breaks lines at a lone CR, NEL, U+2028 and U+2029; people count "\n".
     # Only text that has one pays for counting lines ourselves.
     newlines = [m.start() for m in re.finditer("\n", text)] if _ODD_BREAK.search(text) else None
+    node = _compose(text, newlines)
+    doc = Document(None, text, node, newlines)
+    if node is not None:
+        doc.value = _Converter(doc).convert(node, (), 0)
+    return doc
+
+
+def _compose(text: str, newlines: list[int] | None) -> yaml.Node | None:
+    """LibYAML's node tree for `text`; its errors as `YamlError`s with a line."""
     try:
         # The base loader resolves no implicit types: every scalar stays text.
-        node = yaml.compose(text, Loader=_Loader)
+        return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         # "while scanning a quoted scalar" points where the trouble began; the problem
         # ("found unexpected end of stream") often only where it was noticed.
@@ -101,10 +125,6 @@ def parse_yaml(text: str) -> Document:
         raise YamlError(f"invalid YAML: {e.reason} (U+{char:04X})", line) from e
     except yaml.YAMLError as e:
         raise YamlError(f"invalid YAML: {e}") from e
-    doc = Document(None, node, newlines)
-    if node is not None:
-        doc.value = _Converter(doc).convert(node, (), 0)
-    return doc
 
 
 class _Loader(yaml.CBaseLoader):
@@ -173,3 +193,178 @@ def _line(mark: yaml.Mark, newlines: list[int] | None) -> int:
 
 def _short_tag(tag: str) -> str:
     return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
+
+
+# --- the quick reader ------------------------------------------------------------
+
+_UNSURE = object()  # what _quick returns for text it leaves to LibYAML
+# Anything but a line feed and the printable characters LibYAML reads as they are:
+# tabs, CR, NEL, U+2028/U+2029, the BOM and control characters all go to LibYAML.
+_QUICK_CHARS = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+# A plain key (LibYAML allows 1024 characters in a simple key; we take far fewer),
+# a colon, then nothing or spaces and a value.
+_QUICK_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,200}):(?: +(.*))?\Z")
+_DOUBLE = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"(?: +#.*)?\Z')
+_SINGLE = re.compile(r"'([^']*(?:''[^']*)*)'(?: +#.*)?\Z")
+_ESCAPE = re.compile(r"\\(?:([0abtnvfre \"/\\N_LP])|x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4}))")
+_ESCAPES = {
+    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f",
+    "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\",
+    "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029",
+}  # fmt: skip
+# First characters that make a plain scalar something else (or something we leave).
+_INDICATORS = frozenset("?:,[]{}#&*!|>'\"%@`")
+_QUICK_DEPTH = 32
+
+
+class _Unsure(Exception):
+    """The quick reader met something it leaves to LibYAML."""
+
+
+def _quick(text: str) -> Value | object:
+    """`text` as `_Converter` would give it, for block-style text of keys, items and
+    one-line scalars; `_UNSURE` for anything else."""
+    if len(text) > 1_000_000 or _QUICK_CHARS.search(text):
+        return _UNSURE
+    # Each line: (indent, key, raw value). A key of None is a sequence entry, whose
+    # raw value is its scalar, or None when the item is a block (a mapping can begin
+    # on the entry's own line: it is the next token, at a deeper column).
+    tokens: list[tuple[int, str | None, str | None]] = []
+    for line in text.split("\n"):
+        content = line.lstrip(" ")
+        if not content or content[0] == "#":
+            continue
+        indent = len(line) - len(content)
+        content = content.rstrip(" ")
+        if content[0] == "-" and (len(content) == 1 or content[1] == " "):
+            rest = content[1:].lstrip(" ")
+            match = _QUICK_KEY.match(rest)
+            if match is not None:
+                tokens.append((indent, None, None))
+                indent += len(content) - len(rest)
+            elif not rest:
+                tokens.append((indent, None, None))
+                continue
+            elif rest[0] == "#":
+                return _UNSURE
+            else:
+                tokens.append((indent, None, rest))
+                continue
+        else:
+            match = _QUICK_KEY.match(content)
+            if match is None:
+                return _UNSURE
+        raw = match[2]
+        tokens.append((indent, match[1], raw if raw and raw[0] != "#" else None))
+    if not tokens or tokens[0][0] != 0 or tokens[0][1] is None or len(tokens) > _MAX_NODES // 2:
+        return _UNSURE
+    try:
+        value, end = _quick_map(tokens, 0, 0, 0)
+    except _Unsure:
+        return _UNSURE
+    return value if end == len(tokens) else _UNSURE
+
+
+Tokens = list[tuple[int, str | None, str | None]]
+
+
+def _quick_block(tokens: Tokens, i: int, depth: int) -> tuple[Value, int]:
+    if depth > _QUICK_DEPTH:
+        raise _Unsure
+    indent, key, _ = tokens[i]
+    if key is None:
+        return _quick_seq(tokens, i, indent, depth)
+    return _quick_map(tokens, i, indent, depth)
+
+
+def _quick_map(tokens: Tokens, i: int, indent: int, depth: int) -> tuple[Value, int]:
+    mapping: dict[str, Value] = {}
+    end = len(tokens)
+    while i < end:
+        at, key, raw = tokens[i]
+        if at != indent or key is None:
+            break
+        if key in mapping:
+            raise _Unsure  # LibYAML's reading reports the duplicate with its line
+        i += 1
+        if raw is not None:
+            mapping[key] = _quick_scalar(raw)
+        elif i < end and tokens[i][0] > indent:
+            mapping[key], i = _quick_block(tokens, i, depth + 1)
+        elif i < end and tokens[i][0] == indent and tokens[i][1] is None:
+            mapping[key], i = _quick_seq(tokens, i, indent, depth + 1)  # "key:\n- item"
+        else:
+            mapping[key] = None
+    return mapping, i
+
+
+def _quick_seq(tokens: Tokens, i: int, indent: int, depth: int) -> tuple[Value, int]:
+    items: list[Value] = []
+    end = len(tokens)
+    while i < end:
+        at, key, raw = tokens[i]
+        if at != indent or key is not None:
+            break
+        i += 1
+        if raw is not None:
+            items.append(_quick_scalar(raw))
+        elif i < end and tokens[i][0] > indent:
+            item, i = _quick_block(tokens, i, depth + 1)
+            items.append(item)
+        else:
+            items.append(None)
+    return items, i
+
+
+def _quick_scalar(raw: str) -> Value:
+    first = raw[0]
+    if first == "[" or first == "{":
+        if raw == "[]":
+            return []
+        if raw == "{}":
+            return {}
+        raise _Unsure
+    if first == '"':
+        match = _DOUBLE.match(raw)
+        if match is None:
+            raise _Unsure
+        value = match[1]
+        if "\\" in value:
+            return _unescape(value)
+        return value
+    if first == "'":
+        match = _SINGLE.match(raw)
+        if match is None:
+            raise _Unsure
+        return match[1].replace("''", "'")
+    if (
+        first in _INDICATORS
+        or (first == "-" and (len(raw) == 1 or raw[1] == " "))
+        or ": " in raw
+        or " #" in raw
+        or raw[-1] == ":"
+    ):
+        raise _Unsure
+    return None if raw in _NULLS else raw
+
+
+def _unescape(value: str) -> str:
+    """A double-quoted scalar's escapes, decoded as LibYAML does."""
+    parts = _ESCAPE.split(value)
+    # split gives: text, (name, hex2, hex4) per escape, text, ...
+    out = [parts[0]]
+    for k in range(1, len(parts), 4):
+        name, hex2, hex4, text = parts[k : k + 4]
+        if name is not None:
+            out.append(_ESCAPES[name])
+        else:
+            code = int(hex2 or hex4, 16)
+            if 0xD800 <= code <= 0xDFFF:
+                raise _Unsure
+            out.append(chr(code))
+        if "\\" in text:
+            raise _Unsure  # an escape the quick reader does not know
+        out.append(text)
+    return "".join(out)

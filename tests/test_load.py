@@ -18,7 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, article, record_text
-from feedpub.load import find_records, load_records, parse_record, read_record
+from feedpub.load import (
+    _HANDLER,
+    _split_front_matter,
+    clean_text,
+    find_records,
+    load_records,
+    parse_record,
+    read_record,
+)
 from feedpub.types import Article, Problem
 
 INVALID = DATA / "invalid"
@@ -456,3 +464,30 @@ def test_any_value_in_any_field_gives_an_article_or_problems(
         assert SECRET not in repr(loaded)
         for text in strings(loaded):
             assert all(is_xml_char(c) for c in text), repr(text)
+
+
+_SPLIT_PARTS = ["---", "----", "--- ", "---x", "\n", " ", "\t", "a", "b: c", "\r\n", "- x"]
+_SPLIT_PARTS += ["\n---\n", "\n--- \n", "...", "\u2028", "\x0c", "\n\n"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_SPLIT_PARTS), max_size=14).map("".join))
+def test_front_matter_is_split_as_python_frontmatter_splits_it(text: str) -> None:
+    start = _HANDLER.FM_BOUNDARY.match(text) if _HANDLER.FM_BOUNDARY else None
+    if start is None:
+        expected: object = "no front matter: a record starts with a line '---'"
+    else:
+        try:
+            front, body = _HANDLER.split(text)
+            expected = (front, body, text.count("\n", 0, start.end()))
+        except ValueError:
+            expected = "front matter is not closed by a line '---'"
+    assert _split_front_matter(text) == expected
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("  \t\n\xa0\u2028")))
+def test_clean_text_shortcut_agrees_with_the_full_cleaning(text: str) -> None:
+    from feedpub.load import _NOT_XML, _SPACES
+
+    assert clean_text(text) == _SPACES.sub(" ", _NOT_XML.sub("", text)).strip()
