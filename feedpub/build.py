@@ -18,7 +18,7 @@ import os
 import pickle
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 
@@ -29,7 +29,8 @@ from feedpub.errors import ConfigError, RecordsError
 from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
-from feedpub.source import Records, file_stat
+from feedpub.source import HASH_SIZE, Records, file_stat
+from feedpub.table import DigestTable
 from feedpub.types import BuildResult, Problem
 from feedpub.version import __version__, code_hash
 from feedpub.write import Output
@@ -47,7 +48,7 @@ class Checked:
     problems: tuple[Problem, ...]
     files: int
     skipped: int
-    hashes: list[bytes]
+    hashes: bytes  # every record's content hash, HASH_SIZE bytes each, in path order
 
     @property
     def has_errors(self) -> bool:
@@ -184,22 +185,25 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
         Problem(name, None, "", "file name is not valid UTF-8; rename the file to read it")
         for name in records.misnamed
     ]
-    digests = []
-    hashes = []
+    table = DigestTable()
+    hashes = bytearray()
+    valid = 0
     for scanned in records.scan(advance):
         found = [_as_error(p) for p in scanned.problems] if config.strict else scanned.problems
         problems.extend(found)
         # With --strict, a record with any problem is as invalid as one with an error.
-        digests.append(None if config.strict and found else scanned.digest)
-        hashes.append(scanned.hash)
-    selection = select(digests, records.paths, config)
+        digest = None if config.strict and found else scanned.digest
+        table.append(digest)
+        valid += digest is not None
+        hashes += scanned.hash
+    selection = select(table, records.paths, config, records.fetch)
     problems.extend(_as_error(p) if config.strict else p for p in selection.problems)
-    valid = sum(d is not None for d in digests)
     skipped = total - valid + selection.duplicates + len(records.misnamed)
-    return Checked(selection, tuple(problems), total + len(records.misnamed), skipped, hashes)
+    files = total + len(records.misnamed)
+    return Checked(selection, tuple(problems), files, skipped, bytes(hashes))
 
 
-def _inputs_key(config: Config, paths: list[str], stats: list[tuple[int, int] | None]) -> bytes:
+def _inputs_key(config: Config, paths: list[str], stats: Iterable[tuple[int, int] | None]) -> bytes:
     """A hash of everything a build reads: the settings and every record's size and mtime.
 
     Equal keys (with the output folder as the last build left it) mean an identical
@@ -246,13 +250,13 @@ def _settings_hash(config: Config) -> bytes:
     return hashlib.blake2b(repr(settings).encode("utf-8"), digest_size=16).digest()
 
 
-def _fingerprint(plan: Plan, selection: Selection, hashes: list[bytes], settings: bytes) -> bytes:
+def _fingerprint(plan: Plan, selection: Selection, hashes: bytes, settings: bytes) -> bytes:
     """A hash of everything a feed's files are rendered from."""
     h = hashlib.blake2b(settings, digest_size=16)
     h.update(repr(plan).encode("utf-8"))
-    for url in plan.urls:
-        for index in sorted(selection.contributors(url)):
-            h.update(hashes[index])
+    for key in plan.keys:
+        for index in sorted(selection.contributors(key)):
+            h.update(hashes[index * HASH_SIZE : (index + 1) * HASH_SIZE])
     return h.digest()
 
 

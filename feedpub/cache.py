@@ -28,7 +28,7 @@ from typing import Any
 
 from feedpub.version import __version__, code_hash
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 _TAG = f"feedpub {__version__} code {code_hash()} schema {SCHEMA} pickle {pickle.HIGHEST_PROTOCOL}"
@@ -104,13 +104,16 @@ class RecordStore:
 
     # --- records ----------------------------------------------------------------
 
-    def stats(self) -> dict[str, tuple[int, int, bytes]]:
-        """The size, mtime and content hash of every record the store holds."""
-        rows = self.db.execute("SELECT path, size, mtime_ns, hash FROM records")
-        return {path: (size, mtime, bytes(h)) for path, size, mtime, h in rows}
+    def stats(self) -> Iterator[tuple[str, int, int, bytes]]:
+        """The path, size, mtime and content hash of every record held, in path order.
+
+        Read as the caller goes, so a corpus's worth of them is never in memory at once.
+        """
+        rows = self.db.execute("SELECT path, size, mtime_ns, hash FROM records ORDER BY path")
+        return ((path, size, mtime, bytes(h)) for path, size, mtime, h in rows)
 
     def summaries(self, paths: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
-        """The content hash and pickled (digest, problems) of each of these records."""
+        """The content hash and pickled (digest row, problems) of each of these records."""
         wanted = list(paths)
         found: dict[str, tuple[bytes, bytes]] = {}
         for start in range(0, len(wanted), 500):

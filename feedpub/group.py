@@ -18,6 +18,8 @@ import hashlib
 import heapq
 import re
 import unicodedata
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,9 +28,9 @@ from sys import intern
 
 from feedpub.config import Config, CustomFeed
 from feedpub.load import digest_of, topic_key
+from feedpub.table import DRAFT, NONE, PUBLISHED, DigestTable
 from feedpub.types import (
     Article,
-    Digest,
     Entry,
     Feed,
     FeedKind,
@@ -36,6 +38,7 @@ from feedpub.types import (
     Link,
     Problem,
     Related,
+    plain_digest,
 )
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -85,24 +88,25 @@ def assign_slugs(names: dict[str, str], kind: str) -> tuple[dict[str, str], dict
 
 FeedKey = tuple[str, ...]  # ("all",), ("topic", key), ("provider", domain), ("custom", name)
 Fetch = Callable[[Iterable[int]], dict[int, Article]]
+Ref = tuple[int, int]  # (record, item): item -1 is the record's article, else a related item
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """One feed (or archive page) to publish: its names and its entries' URLs."""
+    """One feed (or archive page) to publish: its names and its entries' URL keys."""
 
     name: str
     kind: FeedKind
     title: str
     description: str
-    urls: tuple[str, ...]  # newest first
+    keys: tuple[int, ...]  # newest first
     updated_at: datetime | None
     archive_of: str | None = None
     prev_archive: str | None = None
 
     def summary(self) -> FeedSummary:
         return FeedSummary(
-            self.name, self.kind, self.title, self.description, len(self.urls), self.updated_at
+            self.name, self.kind, self.title, self.description, len(self.keys), self.updated_at
         )
 
 
@@ -111,7 +115,7 @@ class _Source:
     """Where a selected entry's data come from: its article and the mentions of it."""
 
     article: int | None  # record index
-    mentions: list[tuple[int, int]] = field(default_factory=list)  # (record, item) in order
+    mentions: list[Ref] = field(default_factory=list)  # in record order
 
 
 @dataclass(slots=True)
@@ -123,17 +127,17 @@ class Selection:
     drafts: int
     duplicates: int
     topic_names: dict[str, str]
-    sources: dict[str, _Source]
-    own_related: dict[str, tuple[str, ...]]  # article URL -> the URLs it lists as related
-    article_urls: dict[int, str]  # record index -> its article's URL, for mentioning records
+    sources: dict[int, _Source]  # by URL key
+    own_related: dict[int, tuple[int, ...]]  # article -> the keys it lists as related
+    article_keys: dict[int, int]  # record index -> its article's key, for mentioning records
 
-    def contributors(self, url: str) -> set[int]:
-        """The records whose content shapes the entry for `url`: for fingerprints."""
-        source = self.sources[url]
+    def contributors(self, key: int) -> set[int]:
+        """The records whose content shapes the entry for `key`: for fingerprints."""
+        source = self.sources[key]
         records = {i for i, _ in source.mentions}
         if source.article is not None:
             records.add(source.article)
-        for target in self.links(url):
+        for target in self.links(key):
             target_source = self.sources[target]
             records.add(
                 target_source.article
@@ -142,42 +146,61 @@ class Selection:
             )
         return records
 
-    def links(self, url: str) -> list[str]:
-        """The URLs an entry links to, in the order the records give them."""
-        source = self.sources[url]
+    def links(self, key: int) -> list[int]:
+        """The keys an entry links to, in the order the records give them."""
+        source = self.sources[key]
         # In record order: the article's own related items where it stands (item -1),
         # and each article that mentions this one where that article stands.
         events = list(source.mentions)
         if source.article is not None:
             events.append((source.article, -1))
-        ordered: dict[str, None] = {}
+        ordered: dict[int, None] = {}
         for record, item in sorted(events):
             if record == source.article and item == -1:
-                for target in self.own_related.get(url, ()):
-                    if target != url:
+                for target in self.own_related.get(key, ()):
+                    if target != key:
                         ordered[target] = None
             else:
-                ordered[self.article_urls[record]] = None
+                ordered[self.article_keys[record]] = None
         return list(ordered)
 
 
+class _Urls:
+    """Entry URLs, fetched only where two entries' dates tie and their ids decide."""
+
+    def __init__(self, table: DigestTable, fetch: Fetch) -> None:
+        self.table = table
+        self.fetch = fetch
+        self.known: dict[Ref, str] = {}
+
+    def __call__(self, ref: Ref) -> str:
+        url = self.known.get(ref)
+        if url is None:
+            record, item = ref
+            article = self.fetch([record])[record]
+            url = article.web_url if item < 0 else article.related[item].web_url
+            self.known[ref] = url
+        return url
+
+
 class _Worst:
-    """Orders URLs backwards, so a min-heap of (timestamp, _Worst(url)) pops the entry
-    that sorts last in a feed (oldest, then greatest id) first."""
+    """Orders entries backwards by URL, so a min-heap of (timestamp, _Worst) pops the
+    entry that sorts last in a feed (oldest, then greatest id) first. The URL is looked
+    up only when two timestamps tie."""
 
-    __slots__ = ("url",)
+    __slots__ = ("key", "ref", "urls")
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    def __init__(self, key: int, ref: Ref, urls: _Urls) -> None:
+        self.key, self.ref, self.urls = key, ref, urls
 
     def __lt__(self, other: _Worst) -> bool:
-        return self.url > other.url
+        return self.urls(self.ref) > other.urls(other.ref)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Worst) and self.url == other.url
+        return isinstance(other, _Worst) and self.key == other.key
 
     def __hash__(self) -> int:
-        return hash(self.url)
+        return hash(self.key)
 
 
 class _Candidates:
@@ -189,108 +212,145 @@ class _Candidates:
         self.limit = limit
         self.heap: list[tuple[float, _Worst]] = []
 
-    def offer(self, timestamp: float, url: str) -> None:
+    def offer(self, timestamp: float, make: Callable[[], _Worst]) -> None:
         heap = self.heap
         if self.limit is None or len(heap) < self.limit:
-            heapq.heappush(heap, (timestamp, _Worst(url)))
+            heapq.heappush(heap, (timestamp, make()))
         elif timestamp >= heap[0][0]:  # most offers are older than the worst kept: no work
-            item = (timestamp, _Worst(url))
+            item = (timestamp, make())
             if heap[0] < item:
                 heapq.heapreplace(heap, item)
 
-    def newest_first(self) -> list[tuple[float, str]]:
-        return sorted(((t, w.url) for t, w in self.heap), key=lambda e: (-e[0], e[1]))
+    def newest_first(self) -> list[tuple[float, int]]:
+        return [(t, w.key) for t, w in sorted(self.heap, reverse=True)]
 
 
-def select(digests: Sequence[Digest | None], paths: Sequence[str], config: Config) -> Selection:
-    """Choose every feed's entries from the records' digests (None: a record with errors)."""
+def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetch) -> Selection:
+    """Choose every feed's entries from the records' digests.
+
+    Works on URL keys and small tables of names; `fetch` brings back an article only
+    where two entries' dates tie and their URLs decide the order.
+    """
+    urls = _Urls(table, fetch)
+    keys = table.key
     problems: list[Problem] = []
-    drafts = duplicates = 0
-    articles: dict[str, int] = {}
-    for index, digest in enumerate(digests):
-        if digest is None:
-            continue
-        if not digest.published and not config.include_drafts:
+    drafts = 0
+    wanted = (PUBLISHED, DRAFT) if config.include_drafts else (PUBLISHED,)
+    candidates_in_order = []
+    for index, state in enumerate(table.state):
+        if state in wanted:
+            candidates_in_order.append(index)
+        elif state == DRAFT:
             drafts += 1
+    # The first record (in path order) of each URL is its article; the rest are skipped.
+    by_key = sorted(candidates_in_order, key=keys.__getitem__)
+    del candidates_in_order
+    is_article = bytearray(len(table))
+    article_keys = array("Q")  # sorted, beside the record of each
+    article_records = array("i")
+    dropped: list[tuple[int, int]] = []
+    for index in by_key:
+        key = keys[index]
+        if article_keys and article_keys[-1] == key:
+            dropped.append((index, article_records[-1]))
             continue
-        first = articles.setdefault(digest.url, index)
-        if first != index:
-            duplicates += 1
-            problems.append(
-                Problem(
-                    paths[index],
-                    None,
-                    "webUrl",
-                    f"same webUrl as {paths[first]}, which is used; this record is skipped",
-                    "warning",
-                )
+        is_article[index] = 1
+        article_keys.append(key)
+        article_records.append(index)
+    del by_key
+    for index, first in sorted(dropped):
+        problems.append(
+            Problem(
+                paths[index],
+                None,
+                "webUrl",
+                f"same webUrl as {paths[first]}, which is used; this record is skipped",
+                "warning",
             )
+        )
 
+    def article_of(key: int) -> int | None:
+        at = bisect_left(article_keys, key)
+        return article_records[at] if at < len(article_keys) and article_keys[at] == key else None
+
+    strings = table.strings
     # A topic's name is its first spelling in sort order, wherever it is used.
     topic_names: dict[str, str] = {}
     topic_path: dict[str, str] = {}
     provider_path: dict[str, str] = {}
-    # By record index (lists, not dicts: a build keeps one slot per record).
-    article_topics: list[tuple[str, ...]] = [()] * len(digests)
-    article_custom: list[tuple[str, ...]] = [()] * len(digests)
-    mentions: list[tuple[str, int, int]] = []
-    for url, index in articles.items():
-        digest = _known(digests[index])
-        keys = []
-        for topic in digest.topics:
-            key = topic_key(topic)
-            keys.append(key)
-            topic_names[key] = min(topic_names.get(key, topic), topic)
-            topic_path.setdefault(key, paths[index])
-        article_topics[index] = tuple(map(intern, keys))
-        if config.feeds:
-            article_custom[index] = tuple(c.name for c in config.feeds if matches(digest, c))
-        provider_path.setdefault(digest.domain, paths[index])
-        for item, mention in enumerate(digest.mentions):
-            if mention.domain is not None:
-                provider_path.setdefault(mention.domain, paths[index])
-            if mention.url != url:
-                mentions.append((mention.url, index, item))
-    mentions.sort()
+    topic_keys: dict[int, tuple[str, ...]] = {}  # topic list -> its topics' keys
+    seen_domains: set[int] = set()
+    mention_order = []  # positions of the mentions of other URLs by articles
+    for index in range(len(table)):
+        if not is_article[index]:
+            continue
+        topics = table.topics[index]
+        if topics not in topic_keys:
+            names = table.topic_lists[topics]
+            topic_keys[topics] = tuple(intern(topic_key(name)) for name in names)
+            for name, topic in zip(names, topic_keys[topics], strict=True):
+                topic_names[topic] = min(topic_names.get(topic, name), name)
+                topic_path.setdefault(topic, paths[index])
+        own = keys[index]
+        for domain_id in (table.domain[index], *_mention_domains(table, index)):
+            if domain_id not in seen_domains:
+                seen_domains.add(domain_id)
+                provider_path.setdefault(strings[domain_id], paths[index])
+        for position in table.mentions(index):
+            if table.mention_key[position] != own:
+                mention_order.append(position)
+    mention_order.sort(key=table.mention_key.__getitem__)  # stable: record order within
+
+    def record_of(position: int) -> int:
+        return bisect_right(table.first_mention, position) - 1
 
     limits = {c.name: c.max_items or config.max_items for c in config.feeds}
+    include_related = {c.name for c in config.feeds if c.include_related}
     candidates: dict[FeedKey, _Candidates] = {}
 
-    def offer(key: FeedKey, timestamp: float, url: str) -> None:
-        if key not in candidates:
-            limit = limits[key[1]] if key[0] == "custom" else config.max_items
-            candidates[key] = _Candidates(None if config.archives else limit)
-        candidates[key].offer(timestamp, url)
+    def offer(feed: FeedKey, timestamp: float, key: int, ref: Ref) -> None:
+        if feed not in candidates:
+            limit = limits[feed[1]] if feed[0] == "custom" else config.max_items
+            candidates[feed] = _Candidates(None if config.archives else limit)
+        candidates[feed].offer(timestamp, lambda: _Worst(key, ref, urls))
+
+    def custom_feeds(index: int) -> tuple[str, ...]:
+        return tuple(c.name for c in config.feeds if matches(table, index, c))
 
     provider_names: dict[str, str] = {}
-    include_related = {c.name for c in config.feeds if c.include_related}
-    mentioned_articles: dict[str, list[FeedKey]] = {}
-    for url, group in _groups(mentions):
+    mentioned_articles: dict[int, list[FeedKey]] = {}
+    for key, group in _groups(mention_order, table.mention_key):
         feeds: set[FeedKey] = set()
-        for _, index, _ in group:
-            feeds.update(("topic", key) for key in article_topics[index])
-            feeds.update(("custom", n) for n in article_custom[index] if n in include_related)
-        if url in articles:
-            mentioned_articles[url] = sorted(feeds)
+        for position in group:
+            index = record_of(position)
+            feeds.update(("topic", k) for k in topic_keys[table.topics[index]])
+            feeds.update(("custom", n) for n in custom_feeds(index) if n in include_related)
+        if article_of(key) is not None:
+            mentioned_articles[key] = sorted(feeds)
             continue
-        timestamp, domain, name = _merged_meta(group, digests)
-        if domain is not None and name is not None:
-            provider_names[domain] = min(provider_names.get(domain, name), name)
-            feeds.add(("provider", domain))
+        timestamp, merged_domain, merged_name = _merged_meta(group, table, record_of)
+        if merged_domain is not None and merged_name is not None:
+            provider_names[merged_domain] = min(
+                provider_names.get(merged_domain, merged_name), merged_name
+            )
+            feeds.add(("provider", merged_domain))
         feeds.add(("all",))
+        first = group[0]
+        ref = (record_of(first), first - table.first_mention[record_of(first)])
         for feed_key in feeds:
-            offer(feed_key, timestamp, url)
-    for url, index in articles.items():
-        digest = _known(digests[index])
-        provider_names[digest.domain] = min(
-            provider_names.get(digest.domain, digest.name), digest.name
-        )
-        feeds = {("all",), ("provider", digest.domain)}
-        feeds.update(("topic", key) for key in article_topics[index])
-        feeds.update(("custom", n) for n in article_custom[index])
-        feeds.update(mentioned_articles.get(url, ()))
+            offer(feed_key, timestamp, key, ref)
+    for index in range(len(table)):  # in path order
+        if not is_article[index]:
+            continue
+        key = keys[index]
+        domain, name = strings[table.domain[index]], strings[table.name[index]]
+        provider_names[domain] = min(provider_names.get(domain, name), name)
+        feeds = {("all",), ("provider", domain)}
+        feeds.update(("topic", k) for k in topic_keys[table.topics[index]])
+        feeds.update(("custom", n) for n in custom_feeds(index))
+        feeds.update(mentioned_articles.get(key, ()))
         for feed_key in feeds:
-            offer(feed_key, digest.timestamp, url)
+            offer(feed_key, table.timestamp[index], key, (index, -1))
 
     # Slugs (and warnings about them) only for the groupings that are published.
     topic_slugs: dict[str, str] = {}
@@ -318,27 +378,27 @@ def select(digests: Sequence[Digest | None], paths: Sequence[str], config: Confi
         )
     ]
     if "topic" in config.group_by:
-        for key in sorted(topic_names, key=lambda k: topic_slugs[k]):
-            name = topic_names[key]
+        for topic in sorted(topic_names, key=lambda k: topic_slugs[k]):
+            name = topic_names[topic]
             named.append(
                 (
-                    ("topic", key),
-                    f"topics/{topic_slugs[key]}",
+                    ("topic", topic),
+                    f"topics/{topic_slugs[topic]}",
                     "topic",
                     f"{title}: {name}",
                     f"Articles about {name} on {title}",
                 )
             )
     if "provider" in config.group_by:
-        for domain in sorted(provider_names, key=lambda d: provider_slugs[d]):
-            name = provider_names[domain]
+        for provider in sorted(provider_names, key=lambda d: provider_slugs[d]):
+            name = provider_names[provider]
             named.append(
                 (
-                    ("provider", domain),
-                    f"providers/{provider_slugs[domain]}",
+                    ("provider", provider),
+                    f"providers/{provider_slugs[provider]}",
                     "provider",
                     f"{title}: {name}",
-                    f"Articles from {name} ({domain}) on {title}",
+                    f"Articles from {name} ({provider}) on {title}",
                 )
             )
     for custom in config.feeds:
@@ -357,42 +417,48 @@ def select(digests: Sequence[Digest | None], paths: Sequence[str], config: Confi
         limit = limits[feed_key[1]] if feed_key[0] == "custom" else config.max_items
         plans += _plans(name, kind, feed_title, description, chosen, limit, config)
 
-    # Where the chosen entries' data come from, and the titles of what they link to.
-    selected = {url for plan in plans for url in plan.urls}
-    own_related = {
-        url: tuple(m.url for m in _known(digests[articles[url]]).mentions)
-        for url in selected
-        if url in articles
-    }
+    # Where the chosen entries' data come from, and what they link to.
+    selected = {key for plan in plans for key in plan.keys}
+    own_related: dict[int, tuple[int, ...]] = {}
+    for key in selected:
+        record = article_of(key)
+        if record is not None:
+            own_related[key] = tuple(table.mention_key[p] for p in table.mentions(record))
     needed = selected | {t for targets in own_related.values() for t in targets}
-    sources = {url: _Source(articles.get(url)) for url in needed}
-    for url, group in _groups(mentions):
-        if url in sources:
-            sources[url].mentions = [(index, item) for _, index, item in group]
-    article_url = {index: url for url, index in articles.items()}
+    sources = {key: _Source(article_of(key)) for key in needed}
+    for key, group in _groups(mention_order, table.mention_key):
+        if key in sources:
+            sources[key].mentions = [
+                (record_of(p), p - table.first_mention[record_of(p)]) for p in group
+            ]
     # The articles that mention a chosen entry are link targets too (titles only).
-    for url in selected:
-        for index, _ in sources[url].mentions:
-            sources.setdefault(article_url[index], _Source(index))
+    for key in selected:
+        for index, _ in sources[key].mentions:
+            sources.setdefault(keys[index], _Source(index))
     return Selection(
         plans=plans,
         problems=problems,
         drafts=drafts,
-        duplicates=duplicates,
+        duplicates=len(dropped),
         topic_names=topic_names,
         sources=sources,
         own_related=own_related,
-        article_urls={i: article_url[i] for s in sources.values() for i, _ in s.mentions},
+        article_keys={i: keys[i] for s in sources.values() for i, _ in s.mentions},
     )
+
+
+def _mention_domains(table: DigestTable, index: int) -> list[int]:
+    mentions = table.mentions(index)
+    return [d for d in table.mention_domain[mentions.start : mentions.stop] if d != NONE]
 
 
 def assemble(plan: Plan, selection: Selection, fetch: Fetch) -> Feed:
     """The feed a plan describes, with every entry built from its records."""
     records: set[int] = set()
-    for url in plan.urls:
-        records |= selection.contributors(url)
+    for key in plan.keys:
+        records |= selection.contributors(key)
     articles = fetch(records)
-    entries = tuple(_entry(url, selection, articles) for url in plan.urls)
+    entries = tuple(_entry(key, selection, articles) for key in plan.keys)
     return Feed(
         plan.name,
         plan.kind,
@@ -404,20 +470,22 @@ def assemble(plan: Plan, selection: Selection, fetch: Fetch) -> Feed:
     )
 
 
-def _entry(url: str, selection: Selection, articles: dict[int, Article]) -> Entry:
-    links = tuple(Link(t, _title(t, selection, articles)) for t in selection.links(url))
-    source = selection.sources[url]
+def _entry(key: int, selection: Selection, articles: dict[int, Article]) -> Entry:
+    links = tuple(_link(t, selection, articles) for t in selection.links(key))
+    source = selection.sources[key]
     if source.article is not None:
         return _article_entry(articles[source.article], links, selection.topic_names)
     return _related_entry(merge_related(_mentions(source, articles)), links)
 
 
-def _title(url: str, selection: Selection, articles: dict[int, Article]) -> str:
-    source = selection.sources[url]
+def _link(key: int, selection: Selection, articles: dict[int, Article]) -> Link:
+    source = selection.sources[key]
     if source.article is not None:
-        return articles[source.article].title
+        article = articles[source.article]
+        return Link(article.web_url, article.title)
     index, item = source.mentions[0]
-    return articles[index].related[item].title
+    related = articles[index].related[item]
+    return Link(related.web_url, related.title)
 
 
 def _mentions(source: _Source, articles: dict[int, Article]) -> list[tuple[Related, Article]]:
@@ -425,36 +493,29 @@ def _mentions(source: _Source, articles: dict[int, Article]) -> list[tuple[Relat
 
 
 def _merged_meta(
-    group: list[tuple[str, int, int]], digests: Sequence[Digest | None]
+    group: list[int], table: DigestTable, record_of: Callable[[int], int]
 ) -> tuple[float, str | None, str | None]:
     """A related item's date and provider from its mentions, as merge_related has them."""
     timestamp = None
     domain = name = None
-    for _, index, item in group:
-        mention = _known(digests[index]).mentions[item]
-        if timestamp is None and mention.timestamp is not None:
-            timestamp = mention.timestamp
-        if domain is None and mention.domain is not None:
-            domain, name = mention.domain, mention.name
+    for position in group:
+        if timestamp is None:
+            timestamp = table.mention_date(position)
+        if domain is None and table.mention_domain[position] != NONE:
+            domain = table.strings[table.mention_domain[position]]
+            name = table.text(table.mention_name[position])
     if timestamp is None:
-        timestamp = _known(digests[group[0][1]]).timestamp
+        timestamp = table.timestamp[record_of(group[0])]
     return timestamp, domain, name
 
 
-def _groups(
-    mentions: list[tuple[str, int, int]],
-) -> Iterator[tuple[str, list[tuple[str, int, int]]]]:
-    """Runs of mentions of the same URL, in record order (the list is sorted)."""
+def _groups(order: list[int], keys: array[int]) -> Iterator[tuple[int, list[int]]]:
+    """Runs of positions with the same key (`order` is sorted by key)."""
     start = 0
-    for end in range(1, len(mentions) + 1):
-        if end == len(mentions) or mentions[end][0] != mentions[start][0]:
-            yield mentions[start][0], mentions[start:end]
+    for end in range(1, len(order) + 1):
+        if end == len(order) or keys[order[end]] != keys[order[start]]:
+            yield keys[order[start]], order[start:end]
             start = end
-
-
-def _known(digest: Digest | None) -> Digest:
-    assert digest is not None  # only records without errors are grouped
-    return digest
 
 
 def _plans(
@@ -462,7 +523,7 @@ def _plans(
     kind: FeedKind,
     title: str,
     description: str,
-    chosen: list[tuple[float, str]],
+    chosen: list[tuple[float, int]],
     max_items: int,
     config: Config,
 ) -> list[Plan]:
@@ -486,7 +547,7 @@ def _plans(
                 "archive",
                 f"{title} (archive {number})",
                 description,
-                tuple(url for _, url in page),
+                tuple(key for _, key in page),
                 _date(page[0][0]),
                 archive_of=name,
                 prev_archive=f"archives/{name}/{number - 1}" if number > 1 else None,
@@ -499,7 +560,7 @@ def _plans(
             kind,
             title,
             description,
-            tuple(url for _, url in current),
+            tuple(key for _, key in current),
             _date(current[0][0]),
             prev_archive=pages[-1].name if pages else None,
         ),
@@ -511,18 +572,19 @@ def _date(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
 
 
-def matches(digest: Digest, feed: CustomFeed) -> bool:
-    """True when the article passes every filter the custom feed sets."""
+def matches(table: DigestTable, index: int, feed: CustomFeed) -> bool:
+    """True when the record's article passes every filter the custom feed sets."""
+    quality = table.get_quality(index)
     return (
-        (not feed.topics or any(topic_key(t) in feed.topics for t in digest.topics))
-        and (not feed.providers or digest.domain in feed.providers)
-        and (not feed.types or digest.type in feed.types)
-        and (feed.category is None or digest.category == feed.category)
-        and (
-            feed.min_quality is None
-            or (digest.quality is not None and digest.quality >= feed.min_quality)
+        (
+            not feed.topics
+            or any(topic_key(t) in feed.topics for t in table.topic_lists[table.topics[index]])
         )
-        and (feed.since is None or digest.timestamp >= feed.since.timestamp())
+        and (not feed.providers or table.strings[table.domain[index]] in feed.providers)
+        and (not feed.types or table.text(table.type[index]) in feed.types)
+        and (feed.category is None or table.text(table.category[index]) == feed.category)
+        and (feed.min_quality is None or (quality is not None and quality >= feed.min_quality))
+        and (feed.since is None or table.timestamp[index] >= feed.since.timestamp())
     )
 
 
@@ -530,11 +592,13 @@ def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
     """Group articles held in memory: `select` and `assemble` in one call."""
     ordered = sorted(articles, key=lambda a: a.path)
     by_index = dict(enumerate(ordered))
-    selection = select([digest_of(a) for a in ordered], [a.path for a in ordered], config)
-    feeds = tuple(
-        assemble(plan, selection, lambda wanted: {i: by_index[i] for i in wanted})
-        for plan in selection.plans
-    )
+
+    def fetch(wanted: Iterable[int]) -> dict[int, Article]:
+        return {i: by_index[i] for i in wanted}
+
+    table = DigestTable(plain_digest(digest_of(a)) for a in ordered)
+    selection = select(table, [a.path for a in ordered], config, fetch)
+    feeds = tuple(assemble(plan, selection, fetch) for plan in selection.plans)
     return GroupResult(feeds, tuple(selection.problems), selection.drafts, selection.duplicates)
 
 

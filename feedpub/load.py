@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -426,7 +427,7 @@ class _Fields:
 def digest_of(article: Article) -> Digest:
     """The small summary of an article that grouping works from."""
     return Digest(
-        url=article.web_url,
+        key=url_key(article.web_url),
         timestamp=article.published_at.timestamp(),
         published=article.published,
         domain=article.provider.domain,
@@ -437,7 +438,7 @@ def digest_of(article: Article) -> Digest:
         quality=article.quality,
         mentions=tuple(
             Mention(
-                r.web_url,
+                url_key(r.web_url),
                 r.published_at.timestamp() if r.published_at else None,
                 r.provider.domain if r.provider else None,
                 r.provider.name if r.provider else None,
@@ -445,6 +446,14 @@ def digest_of(article: Article) -> Digest:
             for r in article.related
         ),
     )
+
+
+def url_key(url: str) -> int:
+    """A URL's 64-bit key: grouping compares these, not the strings.
+
+    Two of a million distinct URLs share a key with a chance of about 3 in 100 million.
+    """
+    return int.from_bytes(blake2b(url.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 # --- helpers shared with later stages -------------------------------------------

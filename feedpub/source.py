@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pickle
 import time
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -18,9 +19,10 @@ from pathlib import Path
 
 from feedpub.cache import RecordStore, content_hash
 from feedpub.load import digest_of, find_record_paths, parse_record
-from feedpub.types import Article, Digest, Problem
+from feedpub.types import Article, DigestRow, Problem, plain_digest
 
 Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, mtime_ns, hash, summary, full
+HASH_SIZE = 16  # bytes of a record's content hash
 _CHUNK = 64  # records per task sent to a worker
 _IN_PROCESS = 256  # below this many records to parse, workers cost more than they save
 _RACY_NS = 2_000_000_000  # a file this new may change again within its mtime's resolution
@@ -33,8 +35,8 @@ class Scanned:
     """One record as grouping sees it."""
 
     path: str
-    hash: bytes
-    digest: Digest | None
+    hash: bytes  # HASH_SIZE bytes; zeros for a file that could not be read
+    digest: DigestRow | None
     problems: tuple[Problem, ...]
 
 
@@ -47,9 +49,9 @@ def parse_file(path: str) -> Row:
     except OSError as e:
         problem = Problem(path, None, "", f"cannot read: {e.strerror or e}")
         summary = pickle.dumps((None, [problem]), pickle.HIGHEST_PROTOCOL)
-        return path, -1, -1, b"", summary, pickle.dumps(None)
+        return path, -1, -1, bytes(HASH_SIZE), summary, pickle.dumps(None)
     article, problems = parse_record(path, data)
-    digest = digest_of(article) if article is not None else None
+    digest = plain_digest(digest_of(article)) if article is not None else None
     mtime = stat.st_mtime_ns
     if time.time_ns() - mtime < _RACY_NS:
         mtime = -1  # look at the bytes next time, whatever the mtime says
@@ -82,28 +84,43 @@ class Records:
         self.store = store
         self.jobs = jobs or os.cpu_count() or 1
         self._kept: OrderedDict[int, Article | None] = OrderedDict()
-        self._stats: list[tuple[int, int] | None] | None = None
+        self._sizes: array[int] | None = None  # -1: the file is gone
+        self._mtimes = array("q")
 
-    def stats(self) -> list[tuple[int, int] | None]:
-        """The size and mtime of every record file (None: gone), looked at once a build."""
-        if self._stats is None:
-            self._stats = [file_stat(path) for path in self.paths]
-        return self._stats
+    def stat(self, index: int) -> tuple[int, int] | None:
+        """The size and mtime of record `index` (None: gone), looked at once a build."""
+        if self._sizes is None:
+            self._sizes = array("q")
+            for path in self.paths:
+                found = file_stat(path)
+                self._sizes.append(-1 if found is None else found[0])
+                self._mtimes.append(0 if found is None else found[1])
+        size = self._sizes[index]
+        return None if size < 0 else (size, self._mtimes[index])
+
+    def stats(self) -> Iterator[tuple[int, int] | None]:
+        """`stat` of every record, in path order."""
+        return (self.stat(index) for index in range(len(self.paths)))
 
     def scan(self, advance: Callable[[int], None] = lambda n: None) -> Iterator[Scanned]:
         """Every record's digest and problems, in path order.
 
-        Only the sizes, mtimes and hashes the store holds are read up front; the stored
-        summaries come in chunks as the scan reaches them, so memory does not hold the
-        whole store at once.
+        The sizes, mtimes and hashes the store holds are read in path order beside the
+        files', and the stored summaries in chunks as the scan reaches them, so memory
+        never holds the whole store at once.
         """
-        known = self.store.stats()
         reused = bytearray(len(self.paths))  # 1 where the store's row is still good
         stale: list[str] = []
         touched: list[tuple[str, int, int]] = []
-        for index, (path, now) in enumerate(zip(self.paths, self.stats(), strict=True)):
-            stored = known.pop(path, None)
-            same, stat = _unchanged(path, stored, now) if stored is not None else (False, None)
+        known = self.store.stats()  # in path order, like self.paths: merged as we go
+        stored = next(known, None)
+        for index, path in enumerate(self.paths):
+            while stored is not None and stored[0] < path:
+                stored = next(known, None)
+            if stored is not None and stored[0] == path:
+                same, stat = _unchanged(path, stored[1:], self.stat(index))
+            else:
+                same, stat = False, None
             if same:
                 reused[index] = 1
                 if stat is not None:

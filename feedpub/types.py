@@ -10,8 +10,7 @@ import copyreg
 import operator
 from dataclasses import dataclass, fields
 from datetime import datetime
-from sys import intern
-from typing import Any, Literal
+from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
@@ -101,25 +100,24 @@ class Article:
         return render_markdown(self.body, self.web_url) if self.body else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
     """A related item as one record gives it: what grouping needs, nothing more."""
 
-    url: str
+    key: int  # `url_key` of its URL
     timestamp: float | None
     domain: str | None
     name: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Digest:
+class Digest(NamedTuple):
     """What grouping needs of one record, small enough to keep for a whole corpus.
 
-    The full `Article` stays in the record store and is fetched again only for the
-    entries that make it into a feed.
+    URLs appear only as their 64-bit `url_key`s; the full `Article` stays in the record
+    store and is fetched again only for the entries that make it into a feed. Digests
+    are tuples, and are stored as plain ones (`plain_digest`), which load fast.
     """
 
-    url: str
+    key: int  # `url_key` of the article's webUrl
     timestamp: float
     published: bool
     domain: str
@@ -129,6 +127,38 @@ class Digest:
     category: str | None
     quality: int | None
     mentions: tuple[Mention, ...]
+
+
+# A Digest as stored: the same values in plain tuples.
+DigestRow = tuple[
+    int,
+    float,
+    bool,
+    str,
+    str,
+    tuple[str, ...],
+    str | None,
+    str | None,
+    int | None,
+    tuple[tuple[int, float | None, str | None, str | None], ...],
+]
+
+
+def plain_digest(digest: Digest) -> DigestRow:
+    """`digest` as plain tuples: they unpickle without a class to call."""
+    key, timestamp, published, domain, name, topics, kind, category, quality, mentions = digest
+    return (
+        key,
+        timestamp,
+        published,
+        domain,
+        name,
+        topics,
+        kind,
+        category,
+        quality,
+        tuple((m.key, m.timestamp, m.domain, m.name) for m in mentions),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,33 +271,3 @@ def _pickle_by_fields(cls: type) -> None:
 
 for _cls in (Problem, Image, Provider, Related, Article, Link, Entry):
     _pickle_by_fields(_cls)
-
-
-def _mention(url: str, timestamp: float | None, domain: str | None, name: str | None) -> Mention:
-    """Unpickle a Mention sharing its provider's strings with every other record's."""
-    # Related URLs recur across records (and often name another record's article).
-    return Mention(intern(url), timestamp, domain and intern(domain), name and intern(name))
-
-
-def _digest(*values: Any) -> Digest:
-    """Unpickle a Digest sharing repeated strings (providers, topics, types) across the
-    corpus: digests are what a build keeps of every record."""
-    url, timestamp, published, domain, name, topics, kind, category, quality, mentions = values
-    return Digest(
-        intern(url),
-        timestamp,
-        published,
-        intern(domain),
-        intern(name),
-        tuple(map(intern, topics)),
-        kind and intern(kind),
-        category and intern(category),
-        quality,
-        mentions,
-    )
-
-
-_MENTION_FIELDS = operator.attrgetter("url", "timestamp", "domain", "name")
-_DIGEST_FIELDS = operator.attrgetter(*(f.name for f in fields(Digest)))
-copyreg.pickle(Mention, lambda m: (_mention, _MENTION_FIELDS(m)))
-copyreg.pickle(Digest, lambda d: (_digest, _DIGEST_FIELDS(d)))

@@ -354,6 +354,8 @@ def _unescape(value: str) -> str:
     """A double-quoted scalar's escapes, decoded as LibYAML does."""
     parts = _ESCAPE.split(value)
     # split gives: text, (name, hex2, hex4) per escape, text, ...
+    if any("\\" in text for text in parts[::4]):
+        raise _Unsure  # an escape the quick reader does not know
     out = [parts[0]]
     for k in range(1, len(parts), 4):
         name, hex2, hex4, text = parts[k : k + 4]
@@ -364,7 +366,5 @@ def _unescape(value: str) -> str:
             if 0xD800 <= code <= 0xDFFF:
                 raise _Unsure
             out.append(chr(code))
-        if "\\" in text:
-            raise _Unsure  # an escape the quick reader does not know
         out.append(text)
     return "".join(out)

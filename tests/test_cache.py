@@ -43,7 +43,7 @@ def parsed_paths(config: Config) -> list[str]:
     """The records a scan parses (not taken from the store)."""
     assert config.cache_dir is not None
     with RecordStore(config.cache_dir, config.source, config.output) as store:
-        known = set(store.stats())
+        known = {row[0] for row in store.stats()}
         records = Records(config.source, store, jobs=1)
         list(records.scan())
     return sorted(p for p in records.paths if p not in known)
