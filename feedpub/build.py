@@ -18,7 +18,9 @@ import os
 import pickle
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 
@@ -31,7 +33,7 @@ from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
 from feedpub.source import HASH_SIZE, Records, file_stat
 from feedpub.table import DigestTable
-from feedpub.types import BuildResult, Problem
+from feedpub.types import BuildResult, Feed, Problem
 from feedpub.version import __version__, code_hash
 from feedpub.write import Output
 from feedpub.write import Plan as WritePlan
@@ -123,6 +125,7 @@ def _build(
         old = {} if check_only else store.fingerprints()
         old_files = {} if check_only else store.outputs()
         fingerprints = {}
+        todo: list[Plan] = []  # the plans whose files must be rendered again
         # Entries name their topics by the corpus-wide spelling: a feed depends on it too.
         settings = _settings_hash(config) + repr(sorted(selection.topic_names.items())).encode()
         for plan in selection.plans:
@@ -136,9 +139,11 @@ def _build(
                 for path in paths:
                     out.keep(path)
                 continue
-            feed = assemble(plan, selection, records.fetch)
-            for fmt in formats:
-                out.put(fmt.path(plan.name), fmt.render(feed, config))
+            todo.append(plan)
+        feeds = (assemble(plan, selection, records.fetch) for plan in todo)
+        for rendered in _rendered(feeds, len(todo), config, records.jobs):
+            for path, data in rendered:
+                out.put(path, data)
         summaries = [plan.summary() for plan in selection.plans if plan.kind != "archive"]
         out.put(OPML_PATH, render_opml(summaries, config))
         out.put(INDEX_PATH, render_index(summaries, config))
@@ -225,12 +230,50 @@ def _outputs_intact(config: Config, store: RecordStore) -> bool:
     return bool(files) and all(file_stat(config.output / p) == s for p, s in files.items())
 
 
-def _formats(plan: Plan, config: Config) -> list[Format]:
+def _formats(plan: Plan | Feed, config: Config) -> list[Format]:
     return [
         FORMATS[name]
         for name in config.formats
         if plan.kind != "archive" or name != PAGE.name  # archive pages are for feed readers
     ]
+
+
+def _render(feed: Feed, config: Config) -> list[tuple[str, bytes]]:
+    """Every file of one feed: (path, bytes) in each of its formats."""
+    return [(fmt.path(feed.name), fmt.render(feed, config)) for fmt in _formats(feed, config)]
+
+
+def _rendered(
+    feeds: Iterator[Feed], count: int, config: Config, jobs: int
+) -> Iterator[list[tuple[str, bytes]]]:
+    """`_render` of each feed, in order; in worker processes when there are several
+    jobs and enough feeds. Only a few feeds are in flight at a time, so memory holds a
+    handful of assembled feeds, not all of them."""
+    if jobs <= 1 or count < _RENDER_IN_WORKERS:
+        yield from (_render(feed, config) for feed in feeds)
+        return
+    with ProcessPoolExecutor(jobs, initializer=_take_config, initargs=(config,)) as pool:
+        window: deque[Future[list[tuple[str, bytes]]]] = deque()
+        for feed in feeds:
+            window.append(pool.submit(_render_in_worker, feed))
+            if len(window) >= 4 * jobs:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+
+
+_RENDER_IN_WORKERS = 32  # feeds to render; fewer cost more to send than they save
+_worker_config: Config | None = None
+
+
+def _take_config(config: Config) -> None:
+    global _worker_config
+    _worker_config = config
+
+
+def _render_in_worker(feed: Feed) -> list[tuple[str, bytes]]:
+    assert _worker_config is not None
+    return _render(feed, _worker_config)
 
 
 def _settings_hash(config: Config) -> bytes:

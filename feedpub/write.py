@@ -80,7 +80,7 @@ class Output:
     def close(self) -> None:
         """Let another build write to the folder."""
         if self._lock is not None:
-            os.close(self._lock)  # closing the descriptor releases the lock
+            _unlock_folder(self._lock)
             self._lock = None
 
     def keep(self, relpath: str) -> None:
@@ -225,7 +225,28 @@ def _lock_folder(folder: Path) -> int | None:
         raise OutputError(
             f"{folder}: another feedpub build is writing here; try again when it is done"
         ) from None
+    _HELD.add(fd)
     return fd
+
+
+def _unlock_folder(fd: int) -> None:
+    _HELD.discard(fd)
+    os.close(fd)  # closing the descriptor releases the lock
+
+
+# A forked child (a worker rendering feeds) shares the lock with the build; it lets go
+# of it at once, so a build that is killed never leaves its lock behind in a worker.
+_HELD: set[int] = set()
+
+
+def _release_in_child() -> None:
+    for fd in _HELD:
+        os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_release_in_child)
 
 
 def _check_folder(output: Path, folder: Path) -> None:

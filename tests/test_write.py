@@ -423,3 +423,29 @@ def test_two_writers_never_share_a_folder(tmp_path: Path) -> None:
     Output(out, dry_run=True).finish()  # a check only reads
     first.finish()
     Output(out).finish()  # released once the first is done
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_worker_does_not_keep_the_folder_locked(tmp_path: Path) -> None:
+    """Render workers are forked while the build holds the lock; if the build is killed,
+    the lock must go with it, not live on in a worker."""
+    out = tmp_path / "feeds"
+    first = Output(out)
+    read, write = os.pipe()
+    ready_read, ready_write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.close(write)
+        os.write(ready_write, b"r")  # running: fork's hooks are done
+        os.read(read, 1)  # wait until the parent has let go
+        os._exit(0)
+    os.close(read)
+    try:
+        assert os.read(ready_read, 1) == b"r"
+        first.close()  # as if the build had died: only the worker is left
+        Output(out).finish()  # the lock is free
+    finally:
+        os.write(write, b"x")
+        for fd in (write, ready_read, ready_write):
+            os.close(fd)
+        os.waitpid(child, 0)
