@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import math
 import re
 import unicodedata
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -204,22 +205,29 @@ class _Worst:
 
 
 class _Candidates:
-    """The best `limit` entries of one feed (all of them when `limit` is None)."""
+    """The best `limit` entries of one feed (all of them when `limit` is None).
 
-    __slots__ = ("heap", "limit")
+    `floor` is the timestamp an entry must reach to be kept: most entries of a large
+    corpus fall below it, and the caller skips them without a call.
+    """
+
+    __slots__ = ("floor", "heap", "limit")
 
     def __init__(self, limit: int | None) -> None:
         self.limit = limit
         self.heap: list[tuple[float, _Worst]] = []
+        self.floor = -math.inf
 
-    def offer(self, timestamp: float, make: Callable[[], _Worst]) -> None:
+    def offer(self, timestamp: float, worst: _Worst) -> None:
         heap = self.heap
         if self.limit is None or len(heap) < self.limit:
-            heapq.heappush(heap, (timestamp, make()))
-        elif timestamp >= heap[0][0]:  # most offers are older than the worst kept: no work
-            item = (timestamp, make())
+            heapq.heappush(heap, (timestamp, worst))
+        else:
+            item = (timestamp, worst)
             if heap[0] < item:
                 heapq.heapreplace(heap, item)
+        if self.limit is not None and len(heap) == self.limit:
+            self.floor = heap[0][0]
 
     def newest_first(self) -> list[tuple[float, int]]:
         return [(t, w.key) for t, w in sorted(self.heap, reverse=True)]
@@ -301,56 +309,81 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
                 mention_order.append(position)
     mention_order.sort(key=table.mention_key.__getitem__)  # stable: record order within
 
-    def record_of(position: int) -> int:
-        return bisect_right(table.first_mention, position) - 1
+    first_mention = table.first_mention
+    owner = array("i")  # the record of each mention
+    for index in range(len(table)):
+        count = first_mention[index + 1] - first_mention[index]
+        if count:
+            owner.extend(array("i", [index]) * count)
 
     limits = {c.name: c.max_items or config.max_items for c in config.feeds}
     include_related = {c.name for c in config.feeds if c.include_related}
     candidates: dict[FeedKey, _Candidates] = {}
 
-    def offer(feed: FeedKey, timestamp: float, key: int, ref: Ref) -> None:
-        if feed not in candidates:
-            limit = limits[feed[1]] if feed[0] == "custom" else config.max_items
-            candidates[feed] = _Candidates(None if config.archives else limit)
-        candidates[feed].offer(timestamp, lambda: _Worst(key, ref, urls))
+    def feed(feed_key: FeedKey) -> _Candidates:
+        found = candidates.get(feed_key)
+        if found is None:
+            limit = limits[feed_key[1]] if feed_key[0] == "custom" else config.max_items
+            found = candidates[feed_key] = _Candidates(None if config.archives else limit)
+        return found
 
     def custom_feeds(index: int) -> tuple[str, ...]:
         return tuple(c.name for c in config.feeds if matches(table, index, c))
 
+    all_feed: FeedKey = ("all",)
+    topic_feeds = {tid: tuple(("topic", k) for k in keys_) for tid, keys_ in topic_keys.items()}
+    provider_feeds: dict[str, FeedKey] = {}
     provider_names: dict[str, str] = {}
     mentioned_articles: dict[int, list[FeedKey]] = {}
     for key, group in _groups(mention_order, table.mention_key):
         feeds: set[FeedKey] = set()
         for position in group:
-            index = record_of(position)
-            feeds.update(("topic", k) for k in topic_keys[table.topics[index]])
-            feeds.update(("custom", n) for n in custom_feeds(index) if n in include_related)
+            index = owner[position]
+            feeds.update(topic_feeds[table.topics[index]])
+            if config.feeds:
+                feeds.update(("custom", n) for n in custom_feeds(index) if n in include_related)
         if article_of(key) is not None:
             mentioned_articles[key] = sorted(feeds)
             continue
-        timestamp, merged_domain, merged_name = _merged_meta(group, table, record_of)
+        timestamp, merged_domain, merged_name = _merged_meta(group, table, owner)
         if merged_domain is not None and merged_name is not None:
             provider_names[merged_domain] = min(
                 provider_names.get(merged_domain, merged_name), merged_name
             )
             feeds.add(("provider", merged_domain))
-        feeds.add(("all",))
+        feeds.add(all_feed)
         first = group[0]
-        ref = (record_of(first), first - table.first_mention[record_of(first)])
+        ref = (owner[first], first - first_mention[owner[first]])
+        worst = _Worst(key, ref, urls)
         for feed_key in feeds:
-            offer(feed_key, timestamp, key, ref)
+            candidate = feed(feed_key)
+            if timestamp >= candidate.floor:
+                candidate.offer(timestamp, worst)
+    timestamps = table.timestamp
     for index in range(len(table)):  # in path order
         if not is_article[index]:
             continue
         key = keys[index]
         domain, name = strings[table.domain[index]], strings[table.name[index]]
+        if domain not in provider_feeds:
+            provider_feeds[domain] = ("provider", domain)
         provider_names[domain] = min(provider_names.get(domain, name), name)
-        feeds = {("all",), ("provider", domain)}
-        feeds.update(("topic", k) for k in topic_keys[table.topics[index]])
-        feeds.update(("custom", n) for n in custom_feeds(index))
-        feeds.update(mentioned_articles.get(key, ()))
-        for feed_key in feeds:
-            offer(feed_key, table.timestamp[index], key, (index, -1))
+        # A record's topics are distinct, so these feeds are too, unless more are added.
+        targets: Iterable[FeedKey] = (
+            all_feed,
+            provider_feeds[domain],
+            *topic_feeds[table.topics[index]],
+        )
+        if config.feeds or key in mentioned_articles:
+            targets = {*targets, *mentioned_articles.get(key, ())}
+            targets.update(("custom", n) for n in custom_feeds(index))
+        timestamp = timestamps[index]
+        entry: _Worst | None = None
+        for feed_key in targets:
+            candidate = feed(feed_key)
+            if timestamp >= candidate.floor:
+                entry = entry or _Worst(key, (index, -1), urls)
+                candidate.offer(timestamp, entry)
 
     # Slugs (and warnings about them) only for the groupings that are published.
     topic_slugs: dict[str, str] = {}
@@ -428,9 +461,7 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
     sources = {key: _Source(article_of(key)) for key in needed}
     for key, group in _groups(mention_order, table.mention_key):
         if key in sources:
-            sources[key].mentions = [
-                (record_of(p), p - table.first_mention[record_of(p)]) for p in group
-            ]
+            sources[key].mentions = [(owner[p], p - first_mention[owner[p]]) for p in group]
     # The articles that mention a chosen entry are link targets too (titles only).
     for key in selected:
         for index, _ in sources[key].mentions:
@@ -493,7 +524,7 @@ def _mentions(source: _Source, articles: dict[int, Article]) -> list[tuple[Relat
 
 
 def _merged_meta(
-    group: list[int], table: DigestTable, record_of: Callable[[int], int]
+    group: list[int], table: DigestTable, owner: array[int]
 ) -> tuple[float, str | None, str | None]:
     """A related item's date and provider from its mentions, as merge_related has them."""
     timestamp = None
@@ -505,7 +536,7 @@ def _merged_meta(
             domain = table.strings[table.mention_domain[position]]
             name = table.text(table.mention_name[position])
     if timestamp is None:
-        timestamp = table.timestamp[record_of(group[0])]
+        timestamp = table.timestamp[owner[group[0]]]
     return timestamp, domain, name
 
 

@@ -9,10 +9,10 @@ error and not a memory blow-up.
 Most front matter is a few dozen lines of `key: value` and `- item` in block style.
 `_quick` reads exactly that shape in one pass, several times faster than building
 LibYAML's node tree, and gives up (returns `_UNSURE`) at the first line outside it:
-flow collections, multi-line or escaped-beyond-the-usual scalars, anchors, tags,
-comments after values, duplicate keys, unusual characters. LibYAML then reads the
-whole text, so it stays the authority on everything the quick reader does not
-handle, and on every error message. Line numbers are looked up, by composing the
+flow collections other than `[]` and `{}`, multi-line scalars, escapes it does not
+know, anchors, tags, comments after plain values, duplicate keys, unusual characters.
+LibYAML then reads the whole text, so it stays the authority on everything the quick
+reader does not handle, and on every error message. Line numbers are looked up, by composing the
 text with LibYAML, only when a problem needs one.
 """
 
