@@ -32,7 +32,7 @@ from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
 from feedpub.source import HASH_SIZE, Records, file_stat
-from feedpub.table import DigestTable
+from feedpub.table import INVALID
 from feedpub.types import BuildResult, Feed, Problem
 from feedpub.version import __version__, code_hash
 from feedpub.write import Output
@@ -190,22 +190,20 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
         Problem(name, None, "", "file name is not valid UTF-8; rename the file to read it")
         for name in records.misnamed
     ]
-    table = DigestTable()
-    hashes = bytearray()
-    valid = 0
-    for scanned in records.scan(advance):
-        found = [_as_error(p) for p in scanned.problems] if config.strict else scanned.problems
+    scan = records.scan(advance)
+    table = scan.table
+    for index, found in sorted(scan.problems.items()):
+        if config.strict:
+            # With --strict, a record with any problem is as invalid as one with an error.
+            found = tuple(_as_error(p) for p in found)
+            table.state[index] = INVALID
         problems.extend(found)
-        # With --strict, a record with any problem is as invalid as one with an error.
-        digest = None if config.strict and found else scanned.digest
-        table.append(digest)
-        valid += digest is not None
-        hashes += scanned.hash
+    valid = len(table) - table.state.count(INVALID)
     selection = select(table, records.paths, config, records.fetch)
     problems.extend(_as_error(p) if config.strict else p for p in selection.problems)
     skipped = total - valid + selection.duplicates + len(records.misnamed)
     files = total + len(records.misnamed)
-    return Checked(selection, tuple(problems), files, skipped, bytes(hashes))
+    return Checked(selection, tuple(problems), files, skipped, scan.hashes)
 
 
 def _inputs_key(config: Config, paths: list[str], stats: Iterable[tuple[int, int] | None]) -> bytes:

@@ -28,7 +28,7 @@ from typing import Any
 
 from feedpub.version import __version__, code_hash
 
-SCHEMA = 2
+SCHEMA = 3
 
 
 _TAG = f"feedpub {__version__} code {code_hash()} schema {SCHEMA} pickle {pickle.HIGHEST_PROTOCOL}"
@@ -156,6 +156,20 @@ class RecordStore:
             for path, full in rows:
                 yield path, pickle.loads(full)
 
+    def snapshot(self) -> Any:
+        """What `save_snapshot` kept, or None when there is none that can be read."""
+        row = self.db.execute("SELECT data FROM snapshot WHERE id = 1").fetchone()
+        if row is None:
+            return None
+        try:
+            return pickle.loads(row[0])
+        except Exception:  # an unreadable snapshot is simply not used
+            return None
+
+    def save_snapshot(self, value: Any) -> None:
+        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?)", (data,))
+
     def begin(self) -> None:
         self.db.execute("BEGIN")
 
@@ -223,11 +237,13 @@ def _reset(db: sqlite3.Connection) -> None:
         DROP TABLE IF EXISTS records;
         DROP TABLE IF EXISTS feeds;
         DROP TABLE IF EXISTS outputs;
+        DROP TABLE IF EXISTS snapshot;
         CREATE TABLE records (
             path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
             hash BLOB, summary BLOB, full BLOB
         );
         CREATE TABLE feeds (name TEXT PRIMARY KEY, fingerprint BLOB);
+        CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), data BLOB);
         CREATE TABLE outputs (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER);
         """
     )

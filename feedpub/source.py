@@ -19,7 +19,8 @@ from pathlib import Path
 
 from feedpub.cache import RecordStore, content_hash
 from feedpub.load import digest_of, find_record_paths, parse_record
-from feedpub.types import Article, DigestRow, Problem, plain_digest
+from feedpub.table import DigestTable
+from feedpub.types import Article, Problem, plain_digest
 
 Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, mtime_ns, hash, summary, full
 HASH_SIZE = 16  # bytes of a record's content hash
@@ -31,13 +32,22 @@ _FETCH = 500  # stored summaries read at a time
 
 
 @dataclass(frozen=True, slots=True)
-class Scanned:
-    """One record as grouping sees it."""
+class Scan:
+    """Every record as grouping sees it, by index in path order."""
 
-    path: str
-    hash: bytes  # HASH_SIZE bytes; zeros for a file that could not be read
-    digest: DigestRow | None
-    problems: tuple[Problem, ...]
+    table: DigestTable
+    hashes: bytes  # HASH_SIZE bytes a record; zeros for a file that could not be read
+    problems: dict[int, tuple[Problem, ...]]  # only records that have some
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """The last scan, as the store keeps it: the next one copies what did not change."""
+
+    paths: str  # "\0"-joined
+    table: DigestTable
+    hashes: bytes
+    problems: dict[int, tuple[Problem, ...]]
 
 
 def parse_file(path: str) -> Row:
@@ -102,13 +112,17 @@ class Records:
         """`stat` of every record, in path order."""
         return (self.stat(index) for index in range(len(self.paths)))
 
-    def scan(self, advance: Callable[[int], None] = lambda n: None) -> Iterator[Scanned]:
-        """Every record's digest and problems, in path order.
+    def scan(self, advance: Callable[[int], None] = lambda n: None) -> Scan:
+        """Every record's digest and problems.
 
-        The sizes, mtimes and hashes the store holds are read in path order beside the
-        files', and the stored summaries in chunks as the scan reaches them, so memory
-        never holds the whole store at once.
+        The store's sizes, mtimes and hashes are read in path order beside the files'.
+        Records whose bytes did not change since the last scan are copied from its
+        snapshot, a run at a time; the others are parsed, or their stored summaries
+        read in chunks, so memory never holds the whole store at once.
         """
+        snapshot = self._snapshot()
+        old = self._old_indexes(snapshot)
+        copied = array("i", bytes(4 * len(self.paths)))  # the old index + 1, or 0
         reused = bytearray(len(self.paths))  # 1 where the store's row is still good
         stale: list[str] = []
         touched: list[tuple[str, int, int]] = []
@@ -121,22 +135,54 @@ class Records:
                 same, stat = _unchanged(path, stored[1:], self.stat(index))
             else:
                 same, stat = False, None
-            if same:
-                reused[index] = 1
-                if stat is not None:
-                    touched.append((path, *stat))
-            else:
+            if not same:
                 stale.append(path)
-        del known
+                continue
+            reused[index] = 1
+            if stat is not None:
+                touched.append((path, *stat))
+            if snapshot is not None and old[index] >= 0:
+                at = old[index] * HASH_SIZE
+                if snapshot.hashes[at : at + HASH_SIZE] == stored[3]:  # type: ignore[index]
+                    copied[index] = old[index] + 1
+        del known, old
         parsed = self._parse(stale)
+        table = snapshot.table.continuing() if snapshot is not None else DigestTable()
+        hashes = bytearray()
+        problems: dict[int, tuple[Problem, ...]] = {}
+
+        def copy(start: int, stop: int, first: int) -> None:
+            """Records start..stop-1 are the snapshot's first..first+(stop-start)-1."""
+            assert snapshot is not None
+            end = first + stop - start
+            table.extend_from(snapshot.table, first, end)
+            hashes.extend(snapshot.hashes[first * HASH_SIZE : end * HASH_SIZE])
+            for index in range(start, stop):
+                found = snapshot.problems.get(first + index - start)
+                if found:
+                    problems[index] = found
+            advance(stop - start)
+
         self.store.begin()
         try:
             for path, size, mtime in touched:
                 self.store.touch(path, size, mtime)
+            run = -1  # where the current run of copied records starts
             for start in range(0, len(self.paths), _FETCH):
                 chunk = range(start, min(start + _FETCH, len(self.paths)))
-                stored_rows = self.store.summaries(self.paths[i] for i in chunk if reused[i])
+                stored_rows = self.store.summaries(
+                    self.paths[i] for i in chunk if reused[i] and not copied[i]
+                )
                 for index in chunk:
+                    if copied[index]:
+                        if run < 0 or copied[index] != copied[index - 1] + 1:
+                            if run >= 0:
+                                copy(run, index, copied[run] - 1)
+                            run = index
+                        continue
+                    if run >= 0:
+                        copy(run, index, copied[run] - 1)
+                        run = -1
                     path = self.paths[index]
                     if reused[index]:
                         digest_hash, summary = stored_rows[path]
@@ -144,12 +190,41 @@ class Records:
                         row = next(parsed)
                         self.store.put([row])
                         digest_hash, summary = row[3], row[4]
-                    digest, problems = pickle.loads(summary)
+                    digest, found = pickle.loads(summary)
+                    table.append(digest)
+                    hashes.extend(digest_hash)
+                    if found:
+                        problems[index] = tuple(found)
                     advance(1)
-                    yield Scanned(path, digest_hash, digest, tuple(problems))
+            if run >= 0:
+                copy(run, len(self.paths), copied[run] - 1)
             self.store.forget_except(self.paths)
+            result = Scan(table, bytes(hashes), problems)
+            joined = "\0".join(self.paths)
+            self.store.save_snapshot(_Snapshot(joined, table, result.hashes, problems))
         finally:
             self.store.commit()
+        return result
+
+    def _snapshot(self) -> _Snapshot | None:
+        snapshot = self.store.snapshot()
+        return snapshot if isinstance(snapshot, _Snapshot) else None
+
+    def _old_indexes(self, snapshot: _Snapshot | None) -> array[int]:
+        """The index each record had in the snapshot (-1: none), matched by path."""
+        if snapshot is None:
+            return array("i")
+        if snapshot.paths == "\0".join(self.paths):
+            return array("i", range(len(self.paths)))
+        old_paths = snapshot.paths.split("\0") if snapshot.paths else []
+        indexes = array("i", [-1]) * len(self.paths)
+        at = 0
+        for index, path in enumerate(self.paths):
+            while at < len(old_paths) and old_paths[at] < path:
+                at += 1
+            if at < len(old_paths) and old_paths[at] == path:
+                indexes[index] = at
+        return indexes
 
     def _parse(self, paths: list[str]) -> Iterator[Row]:
         if self.jobs <= 1 or len(paths) < _IN_PROCESS:

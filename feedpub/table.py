@@ -107,3 +107,42 @@ class DigestTable:
     def mentions(self, record: int) -> range:
         """The positions of a record's mentions in the mention columns."""
         return range(self.first_mention[record], self.first_mention[record + 1])
+
+    # --- carrying a table over to the next build --------------------------------------
+
+    def continuing(self) -> DigestTable:
+        """An empty table that shares this one's tables of names, so that `extend_from`
+        can copy this one's rows into it as they are."""
+        table = DigestTable()
+        table.strings = list(self.strings)
+        table.topic_lists = list(self.topic_lists)
+        table._string_ids = dict(self._string_ids)
+        table._topic_ids = dict(self._topic_ids)
+        return table
+
+    def extend_from(self, old: DigestTable, start: int, stop: int) -> None:
+        """Append rows start..stop-1 of `old`, a table this one is `continuing`."""
+        for name in _ROW_COLUMNS:
+            getattr(self, name).extend(getattr(old, name)[start:stop])
+        self.state.extend(old.state[start:stop])
+        first, last = old.first_mention[start], old.first_mention[stop]
+        shift = len(self.mention_key) - first  # where old's mentions land in this table
+        for name in _MENTION_COLUMNS:
+            getattr(self, name).extend(getattr(old, name)[first:last])
+        self.first_mention.extend(
+            array("i", [offset + shift for offset in old.first_mention[start + 1 : stop + 1]])
+        )
+
+    def __getstate__(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in _PICKLED}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._string_ids = {s: i for i, s in enumerate(self.strings)}
+        self._topic_ids = {t: i for i, t in enumerate(self.topic_lists)}
+
+
+_ROW_COLUMNS = ("key", "timestamp", "domain", "name", "topics", "type", "category", "quality")
+_MENTION_COLUMNS = ("mention_key", "mention_timestamp", "mention_domain", "mention_name")
+_PICKLED = (*_ROW_COLUMNS, *_MENTION_COLUMNS, "state", "first_mention", "strings", "topic_lists")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import random
+import re
+import shutil
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -45,7 +48,7 @@ def parsed_paths(config: Config) -> list[str]:
     with RecordStore(config.cache_dir, config.source, config.output) as store:
         known = {row[0] for row in store.stats()}
         records = Records(config.source, store, jobs=1)
-        list(records.scan())
+        records.scan()
     return sorted(p for p in records.paths if p not in known)
 
 
@@ -215,3 +218,56 @@ def test_a_record_file_name_that_is_not_utf8_is_a_problem_not_a_crash(config: Co
     assert "not valid UTF-8" in problem.message and "\\xff" in problem.path
     result = build(replace(config, skip_invalid=True))
     assert result.skipped == 1 and (config.output / "all.atom.xml").is_file()
+
+
+def test_incremental_builds_match_fresh_ones_through_edits_adds_and_deletes(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """The scan copies unchanged records from the last scan's snapshot, a run at a time;
+    whatever the edits, an incremental build must equal a build from nothing."""
+    source = tmp_path / "records"
+    shutil.copytree(corpus, source)
+    cached = Config(
+        base_url="https://feeds.example.org/",
+        source=source,
+        output=tmp_path / "incremental",
+        cache_dir=tmp_path / "cache",
+        jobs=1,
+    )
+    build(cached)
+    rng = random.Random(6)
+    for step in range(8):
+        files = sorted(source.rglob("*.md"))
+        target = rng.choice(files)
+        text = target.read_text(encoding="utf-8")
+        if step % 4 == 0:  # newer, retitled: it moves into feeds
+            text = text.replace('title: "', 'title: "Edited ', 1)
+            text = re.sub(r"publishedDateTime: \d{4}", "publishedDateTime: 2026", text, count=1)
+            target.write_text(text, encoding="utf-8")
+        elif step % 4 == 1:  # gone
+            target.unlink()
+        elif step % 4 == 2:  # a copy under a new URL, between existing paths
+            text = text.replace('webUrl: "https://', 'webUrl: "https://copy.', 1)
+            (target.parent / f"{target.stem}-copy.md").write_text(text, encoding="utf-8")
+        else:  # a warning, then a record that now has an error
+            target.write_text(text.replace("---\n", "---\nquality: lots\n", 1), encoding="utf-8")
+            other = rng.choice([f for f in files if f != target])
+            other.write_text(other.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        fresh_config = replace(cached, output=tmp_path / f"fresh{step}", cache_dir=None)
+        skip = step % 4 == 3
+        incremental = build(replace(cached, skip_invalid=skip))
+        fresh = build(replace(fresh_config, skip_invalid=skip))
+        assert tree(cached.output) == tree(fresh_config.output), f"step {step}"
+        assert incremental.problems == fresh.problems
+
+
+def test_an_unreadable_snapshot_is_ignored(cached: Config) -> None:
+    build(cached)
+    assert cached.cache_dir is not None
+    with RecordStore(cached.cache_dir, cached.source, cached.output) as store:
+        store.db.execute("UPDATE snapshot SET data = ?", (b"not a pickle",))
+    write_record(cached.source, "00.md", article(0, title="Retitled"))
+    build(cached)
+    fresh = replace(cached, output=cached.output.parent / "fresh", cache_dir=None)
+    build(fresh)
+    assert tree(cached.output) == tree(fresh.output)
