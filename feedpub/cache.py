@@ -28,7 +28,7 @@ from typing import Any
 
 from feedpub.version import __version__, code_hash
 
-SCHEMA = 3
+SCHEMA = 4
 
 
 _TAG = f"feedpub {__version__} code {code_hash()} schema {SCHEMA} pickle {pickle.HIGHEST_PROTOCOL}"
@@ -156,19 +156,15 @@ class RecordStore:
             for path, full in rows:
                 yield path, pickle.loads(full)
 
-    def snapshot(self) -> Any:
-        """What `save_snapshot` kept, or None when there is none that can be read."""
-        row = self.db.execute("SELECT data FROM snapshot WHERE id = 1").fetchone()
-        if row is None:
-            return None
-        try:
-            return pickle.loads(row[0])
-        except Exception:  # an unreadable snapshot is simply not used
-            return None
+    def snapshot(self) -> dict[str, bytes]:
+        """The pieces `save_snapshot` kept, by name (empty: none)."""
+        return {name: bytes(data) for name, data in self.db.execute("SELECT * FROM snapshot")}
 
-    def save_snapshot(self, value: Any) -> None:
-        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-        self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?)", (data,))
+    def save_snapshot(self, pieces: Iterable[tuple[str, bytes]]) -> None:
+        """Replace the snapshot; the pieces are written one at a time, not all held."""
+        self.db.execute("DELETE FROM snapshot")
+        for name, data in pieces:
+            self.db.execute("INSERT INTO snapshot VALUES (?, ?)", (name, data))
 
     def begin(self) -> None:
         self.db.execute("BEGIN")
@@ -243,7 +239,7 @@ def _reset(db: sqlite3.Connection) -> None:
             hash BLOB, summary BLOB, full BLOB
         );
         CREATE TABLE feeds (name TEXT PRIMARY KEY, fingerprint BLOB);
-        CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), data BLOB);
+        CREATE TABLE snapshot (name TEXT PRIMARY KEY, data BLOB);
         CREATE TABLE outputs (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER);
         """
     )

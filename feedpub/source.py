@@ -7,13 +7,15 @@ to do; `Records.fetch()` brings back the full articles grouping asks for.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import os
 import pickle
 import time
 from array import array
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +44,13 @@ class Scan:
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
-    """The last scan, as the store keeps it: the next one copies what did not change."""
+    """The last scan, as the store keeps it: the next one copies what did not change.
 
-    paths: str  # "\0"-joined
+    Its records are the store's rows in path order, which `paths` (a digest of that
+    list of paths) confirms.
+    """
+
+    paths: bytes
     table: DigestTable
     hashes: bytes
     problems: dict[int, tuple[Problem, ...]]
@@ -121,16 +127,17 @@ class Records:
         read in chunks, so memory never holds the whole store at once.
         """
         snapshot = self._snapshot()
-        old = self._old_indexes(snapshot)
-        copied = array("i", bytes(4 * len(self.paths)))  # the old index + 1, or 0
+        copied = array("i", bytes(4 * len(self.paths)))  # the snapshot's index + 1, or 0
         reused = bytearray(len(self.paths))  # 1 where the store's row is still good
         stale: list[str] = []
         touched: list[tuple[str, int, int]] = []
-        known = self.store.stats()  # in path order, like self.paths: merged as we go
-        stored = next(known, None)
+        stored_paths = hashlib.blake2b(digest_size=16)
+        known = enumerate(self.store.stats())  # in path order, like self.paths
+        rank, stored = next(known, (-1, None))
         for index, path in enumerate(self.paths):
             while stored is not None and stored[0] < path:
-                stored = next(known, None)
+                stored_paths.update(stored[0].encode() + b"\0")
+                rank, stored = next(known, (-1, None))
             if stored is not None and stored[0] == path:
                 same, stat = _unchanged(path, stored[1:], self.stat(index))
             else:
@@ -141,11 +148,15 @@ class Records:
             reused[index] = 1
             if stat is not None:
                 touched.append((path, *stat))
-            if snapshot is not None and old[index] >= 0:
-                at = old[index] * HASH_SIZE
-                if snapshot.hashes[at : at + HASH_SIZE] == stored[3]:  # type: ignore[index]
-                    copied[index] = old[index] + 1
-        del known, old
+            at = rank * HASH_SIZE
+            if snapshot is not None and snapshot.hashes[at : at + HASH_SIZE] == stored[3]:  # type: ignore[index]
+                copied[index] = rank + 1
+        while stored is not None:
+            stored_paths.update(stored[0].encode() + b"\0")
+            rank, stored = next(known, (-1, None))
+        del known
+        if snapshot is not None and stored_paths.digest() != snapshot.paths:
+            copied = array("i", bytes(4 * len(self.paths)))  # not the rows it was taken from
         parsed = self._parse(stale)
         table = snapshot.table.continuing() if snapshot is not None else DigestTable()
         hashes = bytearray()
@@ -200,40 +211,50 @@ class Records:
                 copy(run, len(self.paths), copied[run] - 1)
             self.store.forget_except(self.paths)
             result = Scan(table, bytes(hashes), problems)
-            joined = "\0".join(self.paths)
-            self.store.save_snapshot(_Snapshot(joined, table, result.hashes, problems))
+            self.store.save_snapshot(
+                itertools.chain(
+                    table.blobs(),
+                    [
+                        ("hashes", result.hashes),
+                        ("problems", pickle.dumps(problems, pickle.HIGHEST_PROTOCOL)),
+                        ("paths", _paths_digest(self.paths)),
+                    ],
+                )
+            )
         finally:
             self.store.commit()
         return result
 
     def _snapshot(self) -> _Snapshot | None:
-        snapshot = self.store.snapshot()
-        return snapshot if isinstance(snapshot, _Snapshot) else None
-
-    def _old_indexes(self, snapshot: _Snapshot | None) -> array[int]:
-        """The index each record had in the snapshot (-1: none), matched by path."""
-        if snapshot is None:
-            return array("i")
-        if snapshot.paths == "\0".join(self.paths):
-            return array("i", range(len(self.paths)))
-        old_paths = snapshot.paths.split("\0") if snapshot.paths else []
-        indexes = array("i", [-1]) * len(self.paths)
-        at = 0
-        for index, path in enumerate(self.paths):
-            while at < len(old_paths) and old_paths[at] < path:
-                at += 1
-            if at < len(old_paths) and old_paths[at] == path:
-                indexes[index] = at
-        return indexes
+        """The last scan's snapshot, or None when there is none that can be used."""
+        pieces = self.store.snapshot()
+        if not pieces:
+            return None
+        try:
+            table = DigestTable.from_blobs(pieces)
+            snapshot = _Snapshot(
+                pieces["paths"], table, pieces["hashes"], pickle.loads(pieces["problems"])
+            )
+        except Exception:  # an unreadable snapshot is simply not used
+            return None
+        if len(snapshot.hashes) != len(table) * HASH_SIZE:
+            return None
+        return snapshot
 
     def _parse(self, paths: list[str]) -> Iterator[Row]:
         if self.jobs <= 1 or len(paths) < _IN_PROCESS:
             yield from map(parse_file, paths)
             return
-        chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+        # A few chunks in flight per worker: enough to keep every core busy, and parsed
+        # rows never pile up in memory when this process falls behind.
         with ProcessPoolExecutor(max_workers=self.jobs) as pool:
-            for rows in pool.map(parse_files, chunks):
-                yield from rows
+            window: deque[Future[list[Row]]] = deque()
+            for start in range(0, len(paths), _CHUNK):
+                window.append(pool.submit(parse_files, paths[start : start + _CHUNK]))
+                if len(window) >= 3 * self.jobs:
+                    yield from window.popleft().result()
+            while window:
+                yield from window.popleft().result()
 
     def fetch(self, indexes: Iterable[int]) -> dict[int, Article]:
         """The full articles of these records, from memory or the store."""
@@ -277,6 +298,13 @@ def _unchanged(
         return False, None
     settled = time.time_ns() - now[1] >= _RACY_NS
     return same, now if same and settled else None
+
+
+def _paths_digest(paths: list[str]) -> bytes:
+    digest = hashlib.blake2b(digest_size=16)
+    for path in paths:
+        digest.update(path.encode() + b"\0")
+    return digest.digest()
 
 
 def file_stat(path: str | os.PathLike[str]) -> tuple[int, int] | None:

@@ -10,8 +10,9 @@ end in arrays of their own, each record's starting at `first_mention[record]`.
 from __future__ import annotations
 
 import math
+import pickle
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from feedpub.types import DigestRow
 
@@ -133,16 +134,37 @@ class DigestTable:
             array("i", [offset + shift for offset in old.first_mention[start + 1 : stop + 1]])
         )
 
-    def __getstate__(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in _PICKLED}
+    def blobs(self) -> Iterator[tuple[str, bytes]]:
+        """The table as (name, bytes) pieces, one column at a time: see `from_blobs`."""
+        for name in _ARRAYS:
+            yield name, bytes(getattr(self, name))
+        names = (self.strings, self.topic_lists)
+        yield "names", pickle.dumps(names, pickle.HIGHEST_PROTOCOL)
 
-    def __setstate__(self, state: dict[str, object]) -> None:
-        for name, value in state.items():
-            setattr(self, name, value)
-        self._string_ids = {s: i for i, s in enumerate(self.strings)}
-        self._topic_ids = {t: i for i, t in enumerate(self.topic_lists)}
+    @classmethod
+    def from_blobs(cls, blobs: dict[str, bytes]) -> DigestTable:
+        """The table `blobs` gave (raises KeyError or ValueError when it cannot)."""
+        table = cls()
+        for name in _ARRAYS:
+            column = getattr(table, name)
+            if isinstance(column, bytearray):
+                column[:] = blobs[name]
+            else:
+                del column[:]
+                column.frombytes(blobs[name])
+        table.strings, table.topic_lists = pickle.loads(blobs["names"])
+        table._string_ids = {s: i for i, s in enumerate(table.strings)}
+        table._topic_ids = {t: i for i, t in enumerate(table.topic_lists)}
+        rows = len(table)
+        if any(len(getattr(table, n)) != rows for n in _ROW_COLUMNS) or (
+            len(table.first_mention) != rows + 1
+            or table.first_mention[-1] != len(table.mention_key)
+            or any(len(getattr(table, n)) != len(table.mention_key) for n in _MENTION_COLUMNS)
+        ):
+            raise ValueError("columns of different lengths")
+        return table
 
 
 _ROW_COLUMNS = ("key", "timestamp", "domain", "name", "topics", "type", "category", "quality")
 _MENTION_COLUMNS = ("mention_key", "mention_timestamp", "mention_domain", "mention_name")
-_PICKLED = (*_ROW_COLUMNS, *_MENTION_COLUMNS, "state", "first_mention", "strings", "topic_lists")
+_ARRAYS = (*_ROW_COLUMNS, *_MENTION_COLUMNS, "state", "first_mention")
