@@ -19,7 +19,7 @@ import pickle
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -31,7 +31,7 @@ from feedpub.errors import ConfigError, RecordsError
 from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
-from feedpub.source import HASH_SIZE, Records, file_stat
+from feedpub.source import HASH_SIZE, RACY_NS, Records, file_stat
 from feedpub.table import INVALID
 from feedpub.types import BuildResult, Feed, Problem
 from feedpub.version import __version__, code_hash
@@ -102,7 +102,7 @@ def _build(
     if not config.base_url:
         raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
     with _records(config) as records, ExitStack() as stack:
-        inputs = _inputs_key(config, records.paths, records.stats())
+        inputs = _inputs_key(config, records)
         if not check_only:
             last = records.store.last_build()
             if last is not None and last[0] == inputs and _outputs_intact(config, records.store):
@@ -206,7 +206,7 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
     return Checked(selection, tuple(problems), files, skipped, scan.hashes)
 
 
-def _inputs_key(config: Config, paths: list[str], stats: Iterable[tuple[int, int] | None]) -> bytes:
+def _inputs_key(config: Config, records: Records) -> bytes:
     """A hash of everything a build reads: the settings and every record's size and mtime.
 
     Equal keys (with the output folder as the last build left it) mean an identical
@@ -214,11 +214,13 @@ def _inputs_key(config: Config, paths: list[str], stats: Iterable[tuple[int, int
     """
     h = hashlib.blake2b(repr(config).encode("utf-8"), digest_size=16)
     h.update(_settings_hash(config))
-    now = time.time_ns()
-    for path, stat in zip(paths, stats, strict=True):
-        h.update(f"{path}\0{stat}\0".encode())
-        if stat is not None and now - stat[1] < 2_000_000_000:
-            h.update(os.urandom(8))  # too new to trust its mtime: never equal
+    for start in range(0, len(records.paths), 4096):
+        h.update("\0".join(records.paths[start : start + 4096]).encode() + b"\0")
+    sizes, mtimes = records.stat_columns()
+    h.update(bytes(sizes))
+    h.update(bytes(mtimes))
+    if mtimes and max(mtimes) > time.time_ns() - RACY_NS:
+        h.update(os.urandom(8))  # a file too new to trust its mtime: never equal
     return h.digest()
 
 

@@ -139,12 +139,9 @@ class RecordStore:
             "UPDATE records SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path)
         )
 
-    def forget_except(self, paths: Iterable[str]) -> None:
+    def forget(self, paths: Iterable[str]) -> None:
         """Drop the rows of records that are gone."""
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (path TEXT PRIMARY KEY)")
-        self.db.execute("DELETE FROM keep")
-        self.db.executemany("INSERT INTO keep VALUES (?)", ((p,) for p in paths))
-        self.db.execute("DELETE FROM records WHERE path NOT IN (SELECT path FROM keep)")
+        self.db.executemany("DELETE FROM records WHERE path = ?", ((p,) for p in paths))
 
     def fetch(self, paths: Iterable[str]) -> Iterator[tuple[str, Any]]:
         """The full parsed article of each path (None for a record with errors)."""

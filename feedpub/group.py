@@ -20,7 +20,7 @@ import math
 import re
 import unicodedata
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,7 +29,7 @@ from sys import intern
 
 from feedpub.config import Config, CustomFeed
 from feedpub.load import digest_of, topic_key
-from feedpub.table import DRAFT, NONE, PUBLISHED, DigestTable
+from feedpub.table import DRAFT, INVALID, NONE, PUBLISHED, DigestTable
 from feedpub.types import (
     Article,
     Entry,
@@ -243,13 +243,12 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
     keys = table.key
     problems: list[Problem] = []
     drafts = 0
-    wanted = (PUBLISHED, DRAFT) if config.include_drafts else (PUBLISHED,)
-    candidates_in_order = []
-    for index, state in enumerate(table.state):
-        if state in wanted:
-            candidates_in_order.append(index)
-        elif state == DRAFT:
-            drafts += 1
+    state = table.state
+    if config.include_drafts:
+        candidates_in_order = [i for i, s in enumerate(state) if s != INVALID]
+    else:
+        candidates_in_order = [i for i, s in enumerate(state) if s == PUBLISHED]
+        drafts = state.count(DRAFT)
     # The first record (in path order) of each URL is its article; the rest are skipped.
     by_key = sorted(candidates_in_order, key=keys.__getitem__)
     del candidates_in_order
@@ -281,17 +280,25 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
         at = bisect_left(article_keys, key)
         return article_records[at] if at < len(article_keys) and article_keys[at] == key else None
 
+    def is_article_key(key: int) -> bool:
+        at = bisect_left(article_keys, key)
+        return at < len(article_keys) and article_keys[at] == key
+
     strings = table.strings
-    # A topic's name is its first spelling in sort order, wherever it is used.
+    first_mention = table.first_mention
+    mention_key = table.mention_key
+    owner = array("i")  # the record of each mention
+    for index in range(len(table)):
+        count = first_mention[index + 1] - first_mention[index]
+        if count:
+            owner.extend(array("i", [index]) * count)
+    # A topic's name is its first spelling in sort order, wherever it is used; topics
+    # and providers are reported at the first record that names them.
     topic_names: dict[str, str] = {}
     topic_path: dict[str, str] = {}
-    provider_path: dict[str, str] = {}
+    first_named: dict[int, int] = {}  # domain -> the first article that names it
     topic_keys: dict[int, tuple[str, ...]] = {}  # topic list -> its topics' keys
-    seen_domains: set[int] = set()
-    mention_order = []  # positions of the mentions of other URLs by articles
-    for index in range(len(table)):
-        if not is_article[index]:
-            continue
+    for index in (i for i, flag in enumerate(is_article) if flag):
         topics = table.topics[index]
         if topics not in topic_keys:
             names = table.topic_lists[topics]
@@ -299,22 +306,20 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
             for name, topic in zip(names, topic_keys[topics], strict=True):
                 topic_names[topic] = min(topic_names.get(topic, name), name)
                 topic_path.setdefault(topic, paths[index])
-        own = keys[index]
-        for domain_id in (table.domain[index], *_mention_domains(table, index)):
-            if domain_id not in seen_domains:
-                seen_domains.add(domain_id)
-                provider_path.setdefault(strings[domain_id], paths[index])
-        for position in table.mentions(index):
-            if table.mention_key[position] != own:
-                mention_order.append(position)
-    mention_order.sort(key=table.mention_key.__getitem__)  # stable: record order within
-
-    first_mention = table.first_mention
-    owner = array("i")  # the record of each mention
-    for index in range(len(table)):
-        count = first_mention[index + 1] - first_mention[index]
-        if count:
-            owner.extend(array("i", [index]) * count)
+        first_named.setdefault(table.domain[index], index)
+    # The mentions of other URLs by articles, grouped by URL, in record order within.
+    mention_order = [
+        p
+        for p, (record, key) in enumerate(zip(owner, mention_key, strict=True))
+        if is_article[record] and key != keys[record]
+    ]
+    for p in mention_order:
+        domain_id = table.mention_domain[p]
+        if domain_id != NONE and first_named.get(domain_id, owner[p] + 1) > owner[p]:
+            first_named[domain_id] = owner[p]
+    provider_path = {strings[d]: paths[i] for d, i in first_named.items()}
+    mention_order.sort(key=mention_key.__getitem__)  # stable: record order within
+    order_keys = array("Q", map(mention_key.__getitem__, mention_order))
 
     limits = {c.name: c.max_items or config.max_items for c in config.feeds}
     include_related = {c.name for c in config.feeds if c.include_related}
@@ -330,57 +335,59 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
     def custom_feeds(index: int) -> tuple[str, ...]:
         return tuple(c.name for c in config.feeds if matches(table, index, c))
 
-    all_feed: FeedKey = ("all",)
-    topic_feeds = {tid: tuple(("topic", k) for k in keys_) for tid, keys_ in topic_keys.items()}
-    provider_feeds: dict[str, FeedKey] = {}
+    # Candidate lists by feed, looked up once per topic list, provider and custom feed.
+    all_feed = feed(("all",))
+    topic_feeds = {
+        tid: tuple(feed(("topic", k)) for k in topic_list) for tid, topic_list in topic_keys.items()
+    }
+    provider_feeds: dict[str, _Candidates] = {}
     provider_names: dict[str, str] = {}
-    mentioned_articles: dict[int, list[FeedKey]] = {}
-    for key, group in _groups(mention_order, table.mention_key):
-        feeds: set[FeedKey] = set()
-        for position in group:
-            index = owner[position]
-            feeds.update(topic_feeds[table.topics[index]])
-            if config.feeds:
-                feeds.update(("custom", n) for n in custom_feeds(index) if n in include_related)
-        if article_of(key) is not None:
-            mentioned_articles[key] = sorted(feeds)
+    mentioned_articles: dict[int, set[_Candidates]] = {}
+    topics_of = table.topics
+    for key, group in _groups(mention_order, order_keys):
+        # The feeds of every article that mentions it (a record's topics are distinct).
+        targets: set[_Candidates] | tuple[_Candidates, ...] = topic_feeds[
+            topics_of[owner[group[0]]]
+        ]
+        if len(group) > 1 or config.feeds:
+            several: set[_Candidates] = set()
+            for position in group:
+                index = owner[position]
+                several.update(topic_feeds[topics_of[index]])
+                if config.feeds:
+                    customs = custom_feeds(index)
+                    several.update(feed(("custom", n)) for n in customs if n in include_related)
+            targets = several
+        if is_article_key(key):
+            mentioned_articles[key] = set(targets)
             continue
         timestamp, merged_domain, merged_name = _merged_meta(group, table, owner)
+        extra = [all_feed]
         if merged_domain is not None and merged_name is not None:
             provider_names[merged_domain] = min(
                 provider_names.get(merged_domain, merged_name), merged_name
             )
-            feeds.add(("provider", merged_domain))
-        feeds.add(all_feed)
+            extra.append(feed(("provider", merged_domain)))
         first = group[0]
-        ref = (owner[first], first - first_mention[owner[first]])
-        worst = _Worst(key, ref, urls)
-        for feed_key in feeds:
-            candidate = feed(feed_key)
+        worst = _Worst(key, (owner[first], first - first_mention[owner[first]]), urls)
+        for candidate in (*targets, *extra):
             if timestamp >= candidate.floor:
                 candidate.offer(timestamp, worst)
     timestamps = table.timestamp
-    for index in range(len(table)):  # in path order
-        if not is_article[index]:
-            continue
+    for index in (i for i, flag in enumerate(is_article) if flag):  # in path order
         key = keys[index]
         domain, name = strings[table.domain[index]], strings[table.name[index]]
-        if domain not in provider_feeds:
-            provider_feeds[domain] = ("provider", domain)
+        own = provider_feeds.get(domain)
+        if own is None:
+            own = provider_feeds[domain] = feed(("provider", domain))
         provider_names[domain] = min(provider_names.get(domain, name), name)
-        # A record's topics are distinct, so these feeds are too, unless more are added.
-        targets: Iterable[FeedKey] = (
-            all_feed,
-            provider_feeds[domain],
-            *topic_feeds[table.topics[index]],
-        )
+        offered: Iterable[_Candidates] = (all_feed, own, *topic_feeds[topics_of[index]])
         if config.feeds or key in mentioned_articles:
-            targets = {*targets, *mentioned_articles.get(key, ())}
-            targets.update(("custom", n) for n in custom_feeds(index))
+            offered = {*offered, *mentioned_articles.get(key, ())}
+            offered.update(feed(("custom", n)) for n in custom_feeds(index))
         timestamp = timestamps[index]
         entry: _Worst | None = None
-        for feed_key in targets:
-            candidate = feed(feed_key)
+        for candidate in offered:
             if timestamp >= candidate.floor:
                 entry = entry or _Worst(key, (index, -1), urls)
                 candidate.offer(timestamp, entry)
@@ -459,9 +466,12 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
             own_related[key] = tuple(table.mention_key[p] for p in table.mentions(record))
     needed = selected | {t for targets in own_related.values() for t in targets}
     sources = {key: _Source(article_of(key)) for key in needed}
-    for key, group in _groups(mention_order, table.mention_key):
-        if key in sources:
-            sources[key].mentions = [(owner[p], p - first_mention[owner[p]]) for p in group]
+    for key, source in sources.items():
+        start = bisect_left(order_keys, key)
+        stop = bisect_right(order_keys, key, start)
+        source.mentions = [
+            (owner[p], p - first_mention[owner[p]]) for p in mention_order[start:stop]
+        ]
     # The articles that mention a chosen entry are link targets too (titles only).
     for key in selected:
         for index, _ in sources[key].mentions:
@@ -476,11 +486,6 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
         own_related=own_related,
         article_keys={i: keys[i] for s in sources.values() for i, _ in s.mentions},
     )
-
-
-def _mention_domains(table: DigestTable, index: int) -> list[int]:
-    mentions = table.mentions(index)
-    return [d for d in table.mention_domain[mentions.start : mentions.stop] if d != NONE]
 
 
 def assemble(plan: Plan, selection: Selection, fetch: Fetch) -> Feed:
@@ -541,12 +546,15 @@ def _merged_meta(
 
 
 def _groups(order: list[int], keys: array[int]) -> Iterator[tuple[int, list[int]]]:
-    """Runs of positions with the same key (`order` is sorted by key)."""
-    start = 0
-    for end in range(1, len(order) + 1):
-        if end == len(order) or keys[order[end]] != keys[order[start]]:
-            yield keys[order[start]], order[start:end]
-            start = end
+    """Runs of `order` with the same key; `keys[i]` is the key of `order[i]`, sorted."""
+    start, end = 0, len(order)
+    while start < end:
+        key = keys[start]
+        stop = start + 1
+        if stop < end and keys[stop] == key:
+            stop = bisect_right(keys, key, stop)
+        yield key, order[start:stop]
+        start = stop
 
 
 def _plans(

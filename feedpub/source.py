@@ -28,7 +28,7 @@ Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, mtime_ns, hash, s
 HASH_SIZE = 16  # bytes of a record's content hash
 _CHUNK = 64  # records per task sent to a worker
 _IN_PROCESS = 256  # below this many records to parse, workers cost more than they save
-_RACY_NS = 2_000_000_000  # a file this new may change again within its mtime's resolution
+RACY_NS = 2_000_000_000  # a file this new may change again within its mtime's resolution
 _KEEP = 4096  # full articles kept in memory between feeds
 _FETCH = 500  # stored summaries read at a time
 
@@ -69,7 +69,7 @@ def parse_file(path: str) -> Row:
     article, problems = parse_record(path, data)
     digest = plain_digest(digest_of(article)) if article is not None else None
     mtime = stat.st_mtime_ns
-    if time.time_ns() - mtime < _RACY_NS:
+    if time.time_ns() - mtime < RACY_NS:
         mtime = -1  # look at the bytes next time, whatever the mtime says
     return (
         path,
@@ -103,20 +103,20 @@ class Records:
         self._sizes: array[int] | None = None  # -1: the file is gone
         self._mtimes = array("q")
 
-    def stat(self, index: int) -> tuple[int, int] | None:
-        """The size and mtime of record `index` (None: gone), looked at once a build."""
+    def stat_columns(self) -> tuple[array[int], array[int]]:
+        """Every record file's size (-1: gone) and mtime, looked at once a build."""
         if self._sizes is None:
             self._sizes = array("q")
             for path in self.paths:
                 found = file_stat(path)
                 self._sizes.append(-1 if found is None else found[0])
                 self._mtimes.append(0 if found is None else found[1])
-        size = self._sizes[index]
-        return None if size < 0 else (size, self._mtimes[index])
+        return self._sizes, self._mtimes
 
-    def stats(self) -> Iterator[tuple[int, int] | None]:
-        """`stat` of every record, in path order."""
-        return (self.stat(index) for index in range(len(self.paths)))
+    def stat(self, index: int) -> tuple[int, int] | None:
+        """The size and mtime of record `index` (None: gone)."""
+        sizes, mtimes = self.stat_columns()
+        return None if sizes[index] < 0 else (sizes[index], mtimes[index])
 
     def scan(self, advance: Callable[[int], None] = lambda n: None) -> Scan:
         """Every record's digest and problems.
@@ -132,13 +132,18 @@ class Records:
         stale: list[str] = []
         touched: list[tuple[str, int, int]] = []
         stored_paths = hashlib.blake2b(digest_size=16)
+        gone: list[str] = []  # stored records whose files are no longer there
         known = enumerate(self.store.stats())  # in path order, like self.paths
         rank, stored = next(known, (-1, None))
+        matched = -1  # the rank of the last stored row that matched a file
         for index, path in enumerate(self.paths):
             while stored is not None and stored[0] < path:
                 stored_paths.update(stored[0].encode() + b"\0")
+                if rank != matched:
+                    gone.append(stored[0])
                 rank, stored = next(known, (-1, None))
             if stored is not None and stored[0] == path:
+                matched = rank
                 same, stat = _unchanged(path, stored[1:], self.stat(index))
             else:
                 same, stat = False, None
@@ -153,6 +158,8 @@ class Records:
                 copied[index] = rank + 1
         while stored is not None:
             stored_paths.update(stored[0].encode() + b"\0")
+            if rank != matched:
+                gone.append(stored[0])
             rank, stored = next(known, (-1, None))
         del known
         if snapshot is not None and stored_paths.digest() != snapshot.paths:
@@ -209,7 +216,7 @@ class Records:
                     advance(1)
             if run >= 0:
                 copy(run, len(self.paths), copied[run] - 1)
-            self.store.forget_except(self.paths)
+            self.store.forget(gone)
             result = Scan(table, bytes(hashes), problems)
             self.store.save_snapshot(
                 itertools.chain(
@@ -296,7 +303,7 @@ def _unchanged(
             same = content_hash(f.read()) == digest_hash
     except OSError:
         return False, None
-    settled = time.time_ns() - now[1] >= _RACY_NS
+    settled = time.time_ns() - now[1] >= RACY_NS
     return same, now if same and settled else None
 
 
