@@ -31,7 +31,7 @@ from feedpub.errors import ConfigError, RecordsError
 from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
-from feedpub.source import HASH_SIZE, RACY_NS, Records, file_stat
+from feedpub.source import HASH_SIZE, RACY_NS, Records, file_stat, start_worker
 from feedpub.table import INVALID
 from feedpub.types import BuildResult, Feed, Problem
 from feedpub.version import __version__, code_hash
@@ -269,6 +269,7 @@ _worker_config: Config | None = None
 def _take_config(config: Config) -> None:
     global _worker_config
     _worker_config = config
+    start_worker()
 
 
 def _render_in_worker(feed: Feed) -> list[tuple[str, bytes]]:

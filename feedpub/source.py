@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import os
 import pickle
+import threading
 import time
 from array import array
 from collections import OrderedDict, deque
@@ -83,6 +84,22 @@ def parse_file(path: str) -> Row:
 
 def parse_files(paths: list[str]) -> list[Row]:
     return [parse_file(path) for path in paths]
+
+
+def start_worker() -> None:
+    """Run first in every worker process: exit when the build that started it is gone.
+
+    A build killed outright (SIGKILL, an out-of-memory kill) cannot stop its pool, and
+    its workers would otherwise wait for work forever.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="feedpub-parent-watch", daemon=True).start()
 
 
 class Records:
@@ -254,7 +271,7 @@ class Records:
             return
         # A few chunks in flight per worker: enough to keep every core busy, and parsed
         # rows never pile up in memory when this process falls behind.
-        with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+        with ProcessPoolExecutor(max_workers=self.jobs, initializer=start_worker) as pool:
             window: deque[Future[list[Row]]] = deque()
             for start in range(0, len(paths), _CHUNK):
                 window.append(pool.submit(parse_files, paths[start : start + _CHUNK]))

@@ -159,6 +159,24 @@ def test_killed_build_leaves_only_whole_feeds(corpus: Path, tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert not [p for p in out.rglob("*") if ".feedpub-tmp-" in p.name]
     assert all(b"https://final.example/" in p.read_bytes() for p in feed_files(out))
+    if Path("/proc/self/cmdline").exists():  # the killed builds' workers have gone too
+        deadline = time.monotonic() + 5
+        while _processes_naming(out) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_naming(out) == []
+
+
+def _processes_naming(path: Path) -> list[str]:
+    """The command lines of running processes that name `path` (Linux)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(path) in text:
+            found.append(text)
+    return found
 
 
 # --- CI use: check mode, JSON summary, diff, pruning, environment -------------------
