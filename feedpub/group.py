@@ -22,7 +22,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from sys import intern
@@ -280,10 +280,6 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
         at = bisect_left(article_keys, key)
         return article_records[at] if at < len(article_keys) and article_keys[at] == key else None
 
-    def is_article_key(key: int) -> bool:
-        at = bisect_left(article_keys, key)
-        return at < len(article_keys) and article_keys[at] == key
-
     strings = table.strings
     first_mention = table.first_mention
     mention_key = table.mention_key
@@ -344,12 +340,32 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
     provider_names: dict[str, str] = {}
     mentioned_articles: dict[int, set[_Candidates]] = {}
     topics_of = table.topics
-    for key, group in _groups(mention_order, order_keys):
-        # The feeds of every article that mentions it (a record's topics are distinct).
-        targets: set[_Candidates] | tuple[_Candidates, ...] = topic_feeds[
-            topics_of[owner[group[0]]]
-        ]
-        if len(group) > 1 or config.feeds:
+    timestamps = table.timestamp
+    mention_timestamp, mention_domain = table.mention_timestamp, table.mention_domain
+    mention_name = table.mention_name
+    merged_feeds: dict[tuple[int, int], _Candidates] = {}  # (domain, name) -> its feed
+    # Walk the groups of mentions (one URL each) beside the sorted article keys.
+    start, end, at = 0, len(mention_order), 0
+    while start < end:
+        key = order_keys[start]
+        stop = start + 1
+        if stop < end and order_keys[stop] == key:
+            stop = bisect_right(order_keys, key, stop)
+        while at < len(article_keys) and article_keys[at] < key:
+            at += 1
+        is_article_url = at < len(article_keys) and article_keys[at] == key
+        first = mention_order[start]
+        mentioner = owner[first]
+        # The feeds of every article that mentions it (a mentioner's topics are distinct).
+        targets: Iterable[_Candidates] = topic_feeds[topics_of[mentioner]]
+        if stop - start == 1 and not config.feeds:
+            # One mention, the usual case: its date (else its article's) and provider.
+            timestamp = mention_timestamp[first]
+            if timestamp != timestamp:  # NaN: no date of its own
+                timestamp = timestamps[mentioner]
+            domain_id, name_id = mention_domain[first], mention_name[first]
+        else:
+            group = mention_order[start:stop]
             several: set[_Candidates] = set()
             for position in group:
                 index = owner[position]
@@ -358,22 +374,25 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
                     customs = custom_feeds(index)
                     several.update(feed(("custom", n)) for n in customs if n in include_related)
             targets = several
-        if is_article_key(key):
+            timestamp, domain_id, name_id = _merged_meta(group, table, owner)
+        start = stop
+        if is_article_url:
             mentioned_articles[key] = set(targets)
             continue
-        timestamp, merged_domain, merged_name = _merged_meta(group, table, owner)
-        extra = [all_feed]
-        if merged_domain is not None and merged_name is not None:
-            provider_names[merged_domain] = min(
-                provider_names.get(merged_domain, merged_name), merged_name
-            )
-            extra.append(feed(("provider", merged_domain)))
-        first = group[0]
-        worst = _Worst(key, (owner[first], first - first_mention[owner[first]]), urls)
-        for candidate in (*targets, *extra):
+        its_provider = None
+        if domain_id != NONE and name_id != NONE:
+            its_provider = merged_feeds.get((domain_id, name_id))
+            if its_provider is None:
+                domain, name = strings[domain_id], strings[name_id]
+                provider_names[domain] = min(provider_names.get(domain, name), name)
+                its_provider = merged_feeds[domain_id, name_id] = feed(("provider", domain))
+        worst: _Worst | None = None
+        for candidate in (
+            (*targets, all_feed, its_provider) if its_provider else (*targets, all_feed)
+        ):
             if timestamp >= candidate.floor:
+                worst = worst or _Worst(key, (mentioner, first - first_mention[mentioner]), urls)
                 candidate.offer(timestamp, worst)
-    timestamps = table.timestamp
     for index in (i for i, flag in enumerate(is_article) if flag):  # in path order
         key = keys[index]
         domain, name = strings[table.domain[index]], strings[table.name[index]]
@@ -528,33 +547,19 @@ def _mentions(source: _Source, articles: dict[int, Article]) -> list[tuple[Relat
     return [(articles[i].related[j], articles[i]) for i, j in source.mentions]
 
 
-def _merged_meta(
-    group: list[int], table: DigestTable, owner: array[int]
-) -> tuple[float, str | None, str | None]:
-    """A related item's date and provider from its mentions, as merge_related has them."""
+def _merged_meta(group: list[int], table: DigestTable, owner: array[int]) -> tuple[float, int, int]:
+    """A related item's date and provider (domain and name indexes) from its mentions,
+    as merge_related has them."""
     timestamp = None
-    domain = name = None
+    domain = name = NONE
     for position in group:
         if timestamp is None:
             timestamp = table.mention_date(position)
-        if domain is None and table.mention_domain[position] != NONE:
-            domain = table.strings[table.mention_domain[position]]
-            name = table.text(table.mention_name[position])
+        if domain == NONE and table.mention_domain[position] != NONE:
+            domain, name = table.mention_domain[position], table.mention_name[position]
     if timestamp is None:
         timestamp = table.timestamp[owner[group[0]]]
     return timestamp, domain, name
-
-
-def _groups(order: list[int], keys: array[int]) -> Iterator[tuple[int, list[int]]]:
-    """Runs of `order` with the same key; `keys[i]` is the key of `order[i]`, sorted."""
-    start, end = 0, len(order)
-    while start < end:
-        key = keys[start]
-        stop = start + 1
-        if stop < end and keys[stop] == key:
-            stop = bisect_right(keys, key, stop)
-        yield key, order[start:stop]
-        start = stop
 
 
 def _plans(
