@@ -55,6 +55,14 @@ class _Snapshot:
     table: DigestTable
     hashes: bytes
     problems: dict[int, tuple[Problem, ...]]
+    sizes: array[int]  # as the store's rows have them
+    mtimes: array[int]
+
+    def rows(self, paths: list[str]) -> Iterator[tuple[str, int, int, bytes]]:
+        """The store's rows for these paths, which are the snapshot's own."""
+        for index, path in enumerate(paths):
+            at = index * HASH_SIZE
+            yield path, self.sizes[index], self.mtimes[index], self.hashes[at : at + HASH_SIZE]
 
 
 def parse_file(path: str) -> Row:
@@ -150,7 +158,12 @@ class Records:
         touched: list[tuple[str, int, int]] = []
         stored_paths = hashlib.blake2b(digest_size=16)
         gone: list[str] = []  # stored records whose files are no longer there
-        known = enumerate(self.store.stats())  # in path order, like self.paths
+        if snapshot is not None and snapshot.paths == _paths_digest(self.paths):
+            # The same files as last time: the snapshot knows what their rows hold.
+            known = enumerate(snapshot.rows(self.paths))
+        else:
+            known = enumerate(self.store.stats())  # in path order, like self.paths
+        sizes, mtimes = array("q"), array("q")  # what the rows will hold after this scan
         rank, stored = next(known, (-1, None))
         matched = -1  # the rank of the last stored row that matched a file
         for index, path in enumerate(self.paths):
@@ -166,10 +179,15 @@ class Records:
                 same, stat = False, None
             if not same:
                 stale.append(path)
+                sizes.append(0)  # filled in when parsed
+                mtimes.append(0)
                 continue
             reused[index] = 1
             if stat is not None:
                 touched.append((path, *stat))
+            size, mtime = stat if stat is not None else stored[1:3]  # type: ignore[index]
+            sizes.append(size)
+            mtimes.append(mtime)
             at = rank * HASH_SIZE
             if snapshot is not None and snapshot.hashes[at : at + HASH_SIZE] == stored[3]:  # type: ignore[index]
                 copied[index] = rank + 1
@@ -225,6 +243,7 @@ class Records:
                         row = next(parsed)
                         self.store.put([row])
                         digest_hash, summary = row[3], row[4]
+                        sizes[index], mtimes[index] = row[1], row[2]
                     digest, found = pickle.loads(summary)
                     table.append(digest)
                     hashes.extend(digest_hash)
@@ -242,6 +261,8 @@ class Records:
                         ("hashes", result.hashes),
                         ("problems", pickle.dumps(problems, pickle.HIGHEST_PROTOCOL)),
                         ("paths", _paths_digest(self.paths)),
+                        ("sizes", bytes(sizes)),
+                        ("mtimes", bytes(mtimes)),
                     ],
                 )
             )
@@ -256,12 +277,15 @@ class Records:
             return None
         try:
             table = DigestTable.from_blobs(pieces)
-            snapshot = _Snapshot(
-                pieces["paths"], table, pieces["hashes"], pickle.loads(pieces["problems"])
-            )
+            sizes, mtimes = array("q"), array("q")
+            sizes.frombytes(pieces["sizes"])
+            mtimes.frombytes(pieces["mtimes"])
+            problems = pickle.loads(pieces["problems"])
+            snapshot = _Snapshot(pieces["paths"], table, pieces["hashes"], problems, sizes, mtimes)
         except Exception:  # an unreadable snapshot is simply not used
             return None
-        if len(snapshot.hashes) != len(table) * HASH_SIZE:
+        rows = len(table)
+        if len(snapshot.hashes) != rows * HASH_SIZE or not len(sizes) == len(mtimes) == rows:
             return None
         return snapshot
 
@@ -325,9 +349,10 @@ def _unchanged(
 
 
 def _paths_digest(paths: list[str]) -> bytes:
+    """A digest of the list of paths: each one's UTF-8 and a NUL."""
     digest = hashlib.blake2b(digest_size=16)
-    for path in paths:
-        digest.update(path.encode() + b"\0")
+    for start in range(0, len(paths), 4096):
+        digest.update("\0".join(paths[start : start + 4096]).encode() + b"\0")
     return digest.digest()
 
 
