@@ -43,6 +43,18 @@ class Scan:
     problems: dict[int, tuple[Problem, ...]]  # only records that have some
 
 
+# reused, copied, stale, touched, gone, sizes, mtimes: see Records.scan
+_Comparison = tuple[
+    bytearray,
+    "array[int]",
+    list[str],
+    list[tuple[str, int, int]],
+    list[str],
+    "array[int]",
+    "array[int]",
+]
+
+
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
     """The last scan, as the store keeps it: the next one copies what did not change.
@@ -57,12 +69,6 @@ class _Snapshot:
     problems: dict[int, tuple[Problem, ...]]
     sizes: array[int]  # as the store's rows have them
     mtimes: array[int]
-
-    def rows(self, paths: list[str]) -> Iterator[tuple[str, int, int, bytes]]:
-        """The store's rows for these paths, which are the snapshot's own."""
-        for index, path in enumerate(paths):
-            at = index * HASH_SIZE
-            yield path, self.sizes[index], self.mtimes[index], self.hashes[at : at + HASH_SIZE]
 
 
 def parse_file(path: str) -> Row:
@@ -152,53 +158,12 @@ class Records:
         read in chunks, so memory never holds the whole store at once.
         """
         snapshot = self._snapshot()
-        copied = array("i", bytes(4 * len(self.paths)))  # the snapshot's index + 1, or 0
-        reused = bytearray(len(self.paths))  # 1 where the store's row is still good
-        stale: list[str] = []
-        touched: list[tuple[str, int, int]] = []
-        stored_paths = hashlib.blake2b(digest_size=16)
-        gone: list[str] = []  # stored records whose files are no longer there
         if snapshot is not None and snapshot.paths == _paths_digest(self.paths):
-            # The same files as last time: the snapshot knows what their rows hold.
-            known = enumerate(snapshot.rows(self.paths))
+            found = self._compare_with_snapshot(snapshot)
         else:
-            known = enumerate(self.store.stats())  # in path order, like self.paths
-        sizes, mtimes = array("q"), array("q")  # what the rows will hold after this scan
-        rank, stored = next(known, (-1, None))
-        matched = -1  # the rank of the last stored row that matched a file
-        for index, path in enumerate(self.paths):
-            while stored is not None and stored[0] < path:
-                stored_paths.update(stored[0].encode() + b"\0")
-                if rank != matched:
-                    gone.append(stored[0])
-                rank, stored = next(known, (-1, None))
-            if stored is not None and stored[0] == path:
-                matched = rank
-                same, stat = _unchanged(path, stored[1:], self.stat(index))
-            else:
-                same, stat = False, None
-            if not same:
-                stale.append(path)
-                sizes.append(0)  # filled in when parsed
-                mtimes.append(0)
-                continue
-            reused[index] = 1
-            if stat is not None:
-                touched.append((path, *stat))
-            size, mtime = stat if stat is not None else stored[1:3]  # type: ignore[index]
-            sizes.append(size)
-            mtimes.append(mtime)
-            at = rank * HASH_SIZE
-            if snapshot is not None and snapshot.hashes[at : at + HASH_SIZE] == stored[3]:  # type: ignore[index]
-                copied[index] = rank + 1
-        while stored is not None:
-            stored_paths.update(stored[0].encode() + b"\0")
-            if rank != matched:
-                gone.append(stored[0])
-            rank, stored = next(known, (-1, None))
-        del known
-        if snapshot is not None and stored_paths.digest() != snapshot.paths:
-            copied = array("i", bytes(4 * len(self.paths)))  # not the rows it was taken from
+            found = self._compare_with_store(snapshot)
+        reused, copied, stale, touched, gone, sizes, mtimes = found
+        del found
         parsed = self._parse(stale)
         table = snapshot.table.continuing() if snapshot is not None else DigestTable()
         hashes = bytearray()
@@ -269,6 +234,84 @@ class Records:
         finally:
             self.store.commit()
         return result
+
+    def _compare_with_store(self, snapshot: _Snapshot | None) -> _Comparison:
+        """Which records the store's rows (read in path order) still describe, and
+        which of those the snapshot holds as they are."""
+        copied = array("i", bytes(4 * len(self.paths)))  # the snapshot's index + 1, or 0
+        reused = bytearray(len(self.paths))  # 1 where the store's row is still good
+        stale: list[str] = []
+        touched: list[tuple[str, int, int]] = []
+        gone: list[str] = []  # stored records whose files are no longer there
+        sizes, mtimes = array("q"), array("q")  # what the rows will hold after this scan
+        stored_paths = hashlib.blake2b(digest_size=16)
+        known = enumerate(self.store.stats())  # in path order, like self.paths
+        rank, stored = next(known, (-1, None))
+        matched = -1  # the rank of the last stored row that matched a file
+        for index, path in enumerate(self.paths):
+            while stored is not None and stored[0] < path:
+                stored_paths.update(stored[0].encode() + b"\0")
+                if rank != matched:
+                    gone.append(stored[0])
+                rank, stored = next(known, (-1, None))
+            if stored is not None and stored[0] == path:
+                matched = rank
+                same, stat = _unchanged(path, stored[1:], self.stat(index))
+            else:
+                same, stat = False, None
+            if not same:
+                stale.append(path)
+                sizes.append(0)  # filled in when parsed
+                mtimes.append(0)
+                continue
+            reused[index] = 1
+            if stat is not None:
+                touched.append((path, *stat))
+            size, mtime = stat if stat is not None else stored[1:3]  # type: ignore[index]
+            sizes.append(size)
+            mtimes.append(mtime)
+            at = rank * HASH_SIZE
+            if snapshot is not None and snapshot.hashes[at : at + HASH_SIZE] == stored[3]:  # type: ignore[index]
+                copied[index] = rank + 1
+        while stored is not None:
+            stored_paths.update(stored[0].encode() + b"\0")
+            if rank != matched:
+                gone.append(stored[0])
+            rank, stored = next(known, (-1, None))
+        del known
+        if snapshot is not None and stored_paths.digest() != snapshot.paths:
+            copied = array("i", bytes(4 * len(self.paths)))  # not the rows it was taken from
+        return reused, copied, stale, touched, gone, sizes, mtimes
+
+    def _compare_with_snapshot(self, snapshot: _Snapshot) -> _Comparison:
+        """`_compare_with_store` for the same files as the snapshot's: their rows are
+        the snapshot's, and only files whose size or mtime moved are looked at."""
+        now_sizes, now_mtimes = self.stat_columns()
+        moved = [
+            index
+            for index, (size, was_size, mtime, was_mtime) in enumerate(
+                zip(now_sizes, snapshot.sizes, now_mtimes, snapshot.mtimes, strict=True)
+            )
+            if size != was_size or mtime != was_mtime
+        ]
+        count = len(self.paths)
+        reused = bytearray(b"\1") * count
+        copied = array("i", range(1, count + 1))
+        sizes, mtimes = array("q", snapshot.sizes), array("q", snapshot.mtimes)
+        stale: list[str] = []
+        touched: list[tuple[str, int, int]] = []
+        for index in moved:
+            path = self.paths[index]
+            at = index * HASH_SIZE
+            stored = (sizes[index], mtimes[index], snapshot.hashes[at : at + HASH_SIZE])
+            same, stat = _unchanged(path, stored, self.stat(index))
+            if not same:
+                reused[index] = copied[index] = 0
+                stale.append(path)
+            elif stat is not None:
+                touched.append((path, *stat))
+                sizes[index], mtimes[index] = stat
+        return reused, copied, stale, touched, [], sizes, mtimes
 
     def _snapshot(self) -> _Snapshot | None:
         """The last scan's snapshot, or None when there is none that can be used."""
