@@ -2,4 +2,5 @@
 
 from feedpub.cli import cli
 
-cli(prog_name="feedpub")
+if __name__ == "__main__":  # not when a spawned worker process imports this module
+    cli(prog_name="feedpub")

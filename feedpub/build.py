@@ -14,6 +14,7 @@ build left them, is not rendered at all.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import pickle
 import sqlite3
@@ -252,7 +253,12 @@ def _rendered(
     if jobs <= 1 or count < _RENDER_IN_WORKERS:
         yield from (_render(feed, config) for feed in feeds)
         return
-    with ProcessPoolExecutor(jobs, initializer=_take_config, initargs=(config,)) as pool:
+    # Spawned, not forked: by now this process holds every digest, and a forked worker
+    # would map (and be counted for) all of it.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_take_config, initargs=(config,)
+    ) as pool:
         window: deque[Future[list[tuple[str, bytes]]]] = deque()
         for feed in feeds:
             window.append(pool.submit(_render_in_worker, feed))
