@@ -14,14 +14,11 @@ build left them, is not rendered at all.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import pickle
 import sqlite3
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 
@@ -32,7 +29,7 @@ from feedpub.errors import ConfigError, RecordsError
 from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
-from feedpub.source import HASH_SIZE, RACY_NS, Records, file_stat, start_worker
+from feedpub.source import HASH_SIZE, RACY_NS, Records, Workers, file_stat
 from feedpub.table import INVALID
 from feedpub.types import BuildResult, Feed, Problem
 from feedpub.version import __version__, code_hash
@@ -142,7 +139,7 @@ def _build(
                 continue
             todo.append(plan)
         feeds = (assemble(plan, selection, records.fetch) for plan in todo)
-        for rendered in _rendered(feeds, len(todo), config, records.jobs):
+        for rendered in _rendered(feeds, len(todo), config, records.workers):
             for path, data in rendered:
                 out.put(path, data)
         summaries = [plan.summary() for plan in selection.plans if plan.kind != "archive"]
@@ -174,7 +171,11 @@ def _records(config: Config) -> Iterator[Records]:
     if not config.source.is_dir():
         raise ConfigError(f"{config.source}: no such folder of records")
     with RecordStore(config.cache_dir, config.source, config.output) as store:
-        yield Records(config.source, store, config.jobs)
+        records = Records(config.source, store, config.jobs)
+        try:
+            yield records
+        finally:
+            records.workers.close()
 
 
 def _check(config: Config, records: Records, progress: Progress | None) -> Checked:
@@ -245,42 +246,21 @@ def _render(feed: Feed, config: Config) -> list[tuple[str, bytes]]:
 
 
 def _rendered(
-    feeds: Iterator[Feed], count: int, config: Config, jobs: int
+    feeds: Iterator[Feed], count: int, config: Config, workers: Workers
 ) -> Iterator[list[tuple[str, bytes]]]:
-    """`_render` of each feed, in order; in worker processes when there are several
-    jobs and enough feeds. Only a few feeds are in flight at a time, so memory holds a
-    handful of assembled feeds, not all of them."""
-    if jobs <= 1 or count < _RENDER_IN_WORKERS:
-        yield from (_render(feed, config) for feed in feeds)
-        return
-    # Spawned, not forked: by now this process holds every digest, and a forked worker
-    # would map (and be counted for) all of it.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_take_config, initargs=(config,)
-    ) as pool:
-        window: deque[Future[list[tuple[str, bytes]]]] = deque()
-        for feed in feeds:
-            window.append(pool.submit(_render_in_worker, feed))
-            if len(window) >= 4 * jobs:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
+    """`_render` of each feed, in order; in the build's worker processes when there are
+    several jobs and enough feeds. Only a few feeds are in flight at a time, so memory
+    holds a handful of assembled feeds, not all of them."""
+    if workers.jobs <= 1 or count < _RENDER_IN_WORKERS:
+        return (_render(feed, config) for feed in feeds)
+    return workers.map(_render_task, ((feed, config) for feed in feeds))
 
 
 _RENDER_IN_WORKERS = 32  # feeds to render; fewer cost more to send than they save
-_worker_config: Config | None = None
 
 
-def _take_config(config: Config) -> None:
-    global _worker_config
-    _worker_config = config
-    start_worker()
-
-
-def _render_in_worker(feed: Feed) -> list[tuple[str, bytes]]:
-    assert _worker_config is not None
-    return _render(feed, _worker_config)
+def _render_task(task: tuple[Feed, Config]) -> list[tuple[str, bytes]]:
+    return _render(*task)
 
 
 def _settings_hash(config: Config) -> bytes:

@@ -19,12 +19,15 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from feedpub.cache import RecordStore, content_hash
 from feedpub.load import digest_of, find_record_paths, parse_record
 from feedpub.table import DigestTable
 from feedpub.types import Article, Problem, plain_digest
 
+T = TypeVar("T")
+R = TypeVar("R")
 Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, mtime_ns, hash, summary, full
 HASH_SIZE = 16  # bytes of a record's content hash
 _CHUNK = 64  # records per task sent to a worker
@@ -116,6 +119,42 @@ def start_worker() -> None:
     threading.Thread(target=watch, name="feedpub-parent-watch", daemon=True).start()
 
 
+class Workers:
+    """One pool of worker processes for a build, made the first time it is needed and
+    used both to parse records and to render feeds.
+
+    A cold build first needs it to parse, while this process is still small: a child's
+    peak memory, as the system counts it, starts at its parent's size when it was made.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=start_worker)
+        return self._pool
+
+    def map(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """`function` of each item, in order, with a few items in flight per worker:
+        enough to keep every core busy, and results never pile up in memory when this
+        process falls behind."""
+        window: deque[Future[R]] = deque()
+        for item in items:
+            window.append(self.pool.submit(function, item))
+            if len(window) >= 3 * self.jobs:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
 class Records:
     """The records below `source`, as the store and the parser give them."""
 
@@ -130,6 +169,7 @@ class Records:
         ]
         self.store = store
         self.jobs = jobs or os.cpu_count() or 1
+        self.workers = Workers(self.jobs)
         self._kept: OrderedDict[int, Article | None] = OrderedDict()
         self._sizes: array[int] | None = None  # -1: the file is gone
         self._mtimes = array("q")
@@ -336,16 +376,9 @@ class Records:
         if self.jobs <= 1 or len(paths) < _IN_PROCESS:
             yield from map(parse_file, paths)
             return
-        # A few chunks in flight per worker: enough to keep every core busy, and parsed
-        # rows never pile up in memory when this process falls behind.
-        with ProcessPoolExecutor(max_workers=self.jobs, initializer=start_worker) as pool:
-            window: deque[Future[list[Row]]] = deque()
-            for start in range(0, len(paths), _CHUNK):
-                window.append(pool.submit(parse_files, paths[start : start + _CHUNK]))
-                if len(window) >= 3 * self.jobs:
-                    yield from window.popleft().result()
-            while window:
-                yield from window.popleft().result()
+        chunks = (paths[start : start + _CHUNK] for start in range(0, len(paths), _CHUNK))
+        for rows in self.workers.map(parse_files, chunks):
+            yield from rows
 
     def fetch(self, indexes: Iterable[int]) -> dict[int, Article]:
         """The full articles of these records, from memory or the store."""
