@@ -203,9 +203,8 @@ _UNSURE = object()  # what _quick returns for text it leaves to LibYAML
 _QUICK_CHARS = re.compile(
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
-# A plain key (LibYAML allows 1024 characters in a simple key; we take far fewer),
-# a colon, then nothing or spaces and a value.
-_QUICK_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,200}):(?: +(.*))?\Z")
+# The longest key the quick reader takes (LibYAML allows 1024 characters).
+_MAX_KEY = 201
 _DOUBLE = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"(?: +#.*)?\Z')
 _SINGLE = re.compile(r"'([^']*(?:''[^']*)*)'(?: +#.*)?\Z")
 _ESCAPE = re.compile(r"\\(?:([0abtnvfre \"/\\N_LP])|x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4}))")
@@ -240,8 +239,8 @@ def _quick(text: str) -> Value | object:
         content = content.rstrip(" ")
         if content[0] == "-" and (len(content) == 1 or content[1] == " "):
             rest = content[1:].lstrip(" ")
-            match = _QUICK_KEY.match(rest)
-            if match is not None:
+            pair = _key_and_value(rest)
+            if pair is not None:
                 tokens.append((indent, None, None))
                 indent += len(content) - len(rest)
             elif not rest:
@@ -253,11 +252,11 @@ def _quick(text: str) -> Value | object:
                 tokens.append((indent, None, rest))
                 continue
         else:
-            match = _QUICK_KEY.match(content)
-            if match is None:
+            pair = _key_and_value(content)
+            if pair is None:
                 return _UNSURE
-        raw = match[2]
-        tokens.append((indent, match[1], raw if raw and raw[0] != "#" else None))
+        key, raw = pair
+        tokens.append((indent, key, raw if raw and raw[0] != "#" else None))
     if not tokens or tokens[0][0] != 0 or tokens[0][1] is None or len(tokens) > _MAX_NODES // 2:
         return _UNSURE
     try:
@@ -268,6 +267,22 @@ def _quick(text: str) -> Value | object:
 
 
 Tokens = list[tuple[int, str | None, str | None]]
+
+
+def _key_and_value(content: str) -> tuple[str, str] | None:
+    """`key: value` (or `key:`) split, for a plain key of ASCII letters, digits, `_`
+    and `-` (not first); None for anything else. `content` has no trailing spaces."""
+    colon = content.find(":")
+    if colon <= 0 or colon > _MAX_KEY:
+        return None
+    key = content[:colon]
+    if not key.isascii() or key[0] == "-" or not key.replace("-", "_").isidentifier():
+        return None
+    if colon + 1 == len(content):
+        return key, ""
+    if content[colon + 1] != " ":
+        return None
+    return key, content[colon + 2 :].lstrip(" ")
 
 
 def _quick_block(tokens: Tokens, i: int, depth: int) -> tuple[Value, int]:
@@ -320,6 +335,8 @@ def _quick_seq(tokens: Tokens, i: int, indent: int, depth: int) -> tuple[Value, 
 
 def _quick_scalar(raw: str) -> Value:
     first = raw[0]
+    if first == '"' and raw[-1] == '"' and raw.count('"') == 2 and "\\" not in raw:
+        return raw[1:-1]  # nearly every quoted value: nothing to unescape
     if first == "[" or first == "{":
         if raw == "[]":
             return []
