@@ -226,6 +226,7 @@ class Records:
             for path, size, mtime in touched:
                 self.store.touch(path, size, mtime)
             run = -1  # where the current run of copied records starts
+            new_rows: list[Row] = []  # parsed in this chunk, stored at its end
             for start in range(0, len(self.paths), _FETCH):
                 chunk = range(start, min(start + _FETCH, len(self.paths)))
                 stored_rows = self.store.summaries(
@@ -246,7 +247,7 @@ class Records:
                         digest_hash, summary = stored_rows[path]
                     else:
                         row = next(parsed)
-                        self.store.put([row])
+                        new_rows.append(row)
                         digest_hash, summary = row[3], row[4]
                         sizes[index], mtimes[index] = row[1], row[2]
                     digest, found = pickle.loads(summary)
@@ -255,6 +256,8 @@ class Records:
                     if found:
                         problems[index] = tuple(found)
                     advance(1)
+                self.store.put(new_rows)
+                new_rows.clear()
             if run >= 0:
                 copy(run, len(self.paths), copied[run] - 1)
             self.store.forget(gone)
