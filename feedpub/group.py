@@ -303,16 +303,19 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
                 topic_names[topic] = min(topic_names.get(topic, name), name)
                 topic_path.setdefault(topic, paths[index])
         first_named.setdefault(table.domain[index], index)
+    # Every related item of an article names its provider, even one that is the
+    # article itself.
+    nobody = len(table)
+    for mentioner, domain_id in zip(owner, table.mention_domain, strict=True):
+        named_first = first_named.get(domain_id, nobody)
+        if is_article[mentioner] and domain_id != NONE and named_first > mentioner:
+            first_named[domain_id] = mentioner
     # The mentions of other URLs by articles, grouped by URL, in record order within.
     mention_order = [
         p
         for p, (record, key) in enumerate(zip(owner, mention_key, strict=True))
         if is_article[record] and key != keys[record]
     ]
-    for p in mention_order:
-        domain_id = table.mention_domain[p]
-        if domain_id != NONE and first_named.get(domain_id, owner[p] + 1) > owner[p]:
-            first_named[domain_id] = owner[p]
     provider_path = {strings[d]: paths[i] for d, i in first_named.items()}
     mention_order.sort(key=mention_key.__getitem__)  # stable: record order within
     order_keys = array("Q", map(mention_key.__getitem__, mention_order))

@@ -223,6 +223,10 @@ class Records:
 
         self.store.begin()
         try:
+            # The snapshot describes the rows as the last whole scan left them: gone
+            # until this scan saves its own, so one stopped halfway (and committed
+            # with what it had stored) cannot leave one that no longer matches them.
+            self.store.save_snapshot(())
             for path, size, mtime in touched:
                 self.store.touch(path, size, mtime)
             run = -1  # where the current run of copied records starts
@@ -261,6 +265,7 @@ class Records:
             if run >= 0:
                 copy(run, len(self.paths), copied[run] - 1)
             self.store.forget(gone)
+            table = table.compacted()
             result = Scan(table, bytes(hashes), problems)
             self.store.save_snapshot(
                 itertools.chain(

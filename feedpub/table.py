@@ -20,6 +20,7 @@ from feedpub.types import DigestRow
 INVALID, PUBLISHED, DRAFT = 0, 1, 2
 NONE = -1  # the index of a missing string
 _NO_QUALITY = -(2**63)
+_BIG_QUALITY = _NO_QUALITY + 1  # the exact value is in DigestTable.big_quality
 
 
 class DigestTable:
@@ -35,6 +36,7 @@ class DigestTable:
         self.type = array("i")
         self.category = array("i")
         self.quality = array("q")
+        self.big_quality: dict[int, int] = {}  # record -> a quality the array cannot hold
         self.first_mention = array("i", [0])
         self.mention_key = array("Q")
         self.mention_timestamp = array("d")  # NaN: no date
@@ -74,9 +76,13 @@ class DigestTable:
         self.topics.append(topic_id)
         self.type.append(string(kind))
         self.category.append(string(category))
-        if quality is not None:  # beyond 64 bits, only the order matters
-            quality = max(_NO_QUALITY + 1, min(quality, 2**63 - 1))
-        self.quality.append(_NO_QUALITY if quality is None else quality)
+        if quality is None:
+            self.quality.append(_NO_QUALITY)
+        elif _BIG_QUALITY < quality < 2**63:
+            self.quality.append(quality)
+        else:  # YAML integers have no size limit
+            self.big_quality[len(self.quality)] = quality
+            self.quality.append(_BIG_QUALITY)
         for m_key, m_timestamp, m_domain, m_name in mentions:
             self.mention_key.append(m_key)
             self.mention_timestamp.append(math.nan if m_timestamp is None else m_timestamp)
@@ -99,6 +105,8 @@ class DigestTable:
 
     def get_quality(self, record: int) -> int | None:
         value = self.quality[record]
+        if value == _BIG_QUALITY:
+            return self.big_quality[record]
         return None if value == _NO_QUALITY else value
 
     def mention_date(self, mention: int) -> float | None:
@@ -123,6 +131,9 @@ class DigestTable:
 
     def extend_from(self, old: DigestTable, start: int, stop: int) -> None:
         """Append rows start..stop-1 of `old`, a table this one is `continuing`."""
+        for record, quality in old.big_quality.items():
+            if start <= record < stop:
+                self.big_quality[len(self) + record - start] = quality
         for name in _ROW_COLUMNS:
             getattr(self, name).extend(getattr(old, name)[start:stop])
         self.state.extend(old.state[start:stop])
@@ -134,11 +145,38 @@ class DigestTable:
             array("i", [offset + shift for offset in old.first_mention[start + 1 : stop + 1]])
         )
 
+    def compacted(self) -> DigestTable:
+        """This table, or, when some names are no longer used by any row (the records
+        that had them changed), the same rows with only the names in use: the tables
+        of names follow the records as they are, not every name they ever had."""
+        used = set().union(*(getattr(self, column) for column in _NAME_COLUMNS))
+        used.discard(NONE)
+        used_topics = set(self.topics)
+        used_topics.discard(NONE)
+        if len(used) == len(self.strings) and len(used_topics) == len(self.topic_lists):
+            return self
+        table = DigestTable()
+        for name in _ARRAYS:
+            setattr(table, name, getattr(self, name))
+        kept = sorted(used)
+        renumbered = {NONE: NONE} | {old: new for new, old in enumerate(kept)}
+        table.strings = [self.strings[old] for old in kept]
+        for column in _NAME_COLUMNS:
+            setattr(table, column, array("i", map(renumbered.__getitem__, getattr(self, column))))
+        kept = sorted(used_topics)
+        renumbered = {NONE: NONE} | {old: new for new, old in enumerate(kept)}
+        table.topic_lists = [self.topic_lists[old] for old in kept]
+        table.topics = array("i", map(renumbered.__getitem__, self.topics))
+        table.big_quality = self.big_quality
+        table._string_ids = {s: i for i, s in enumerate(table.strings)}
+        table._topic_ids = {t: i for i, t in enumerate(table.topic_lists)}
+        return table
+
     def blobs(self) -> Iterator[tuple[str, bytes]]:
         """The table as (name, bytes) pieces, one column at a time: see `from_blobs`."""
         for name in _ARRAYS:
             yield name, bytes(getattr(self, name))
-        names = (self.strings, self.topic_lists)
+        names = (self.strings, self.topic_lists, self.big_quality)
         yield "names", pickle.dumps(names, pickle.HIGHEST_PROTOCOL)
 
     @classmethod
@@ -152,7 +190,7 @@ class DigestTable:
             else:
                 del column[:]
                 column.frombytes(blobs[name])
-        table.strings, table.topic_lists = pickle.loads(blobs["names"])
+        table.strings, table.topic_lists, table.big_quality = pickle.loads(blobs["names"])
         table._string_ids = {s: i for i, s in enumerate(table.strings)}
         table._topic_ids = {t: i for i, t in enumerate(table.topic_lists)}
         rows = len(table)
@@ -162,9 +200,14 @@ class DigestTable:
             or any(len(getattr(table, n)) != len(table.mention_key) for n in _MENTION_COLUMNS)
         ):
             raise ValueError("columns of different lengths")
+        if table.quality.count(_BIG_QUALITY) != len(table.big_quality) or any(
+            table.quality[record] != _BIG_QUALITY for record in table.big_quality
+        ):
+            raise ValueError("qualities out of step")
         return table
 
 
 _ROW_COLUMNS = ("key", "timestamp", "domain", "name", "topics", "type", "category", "quality")
 _MENTION_COLUMNS = ("mention_key", "mention_timestamp", "mention_domain", "mention_name")
+_NAME_COLUMNS = ("domain", "name", "type", "category", "mention_domain", "mention_name")
 _ARRAYS = (*_ROW_COLUMNS, *_MENTION_COLUMNS, "state", "first_mention")
