@@ -471,7 +471,7 @@ def serve(
         if config.cache_dir is None:  # rebuilds after an edit parse only what changed
             config = replace(config, cache_dir=Path(CACHE_DIR))
 
-        def rebuild() -> None:
+        def rebuild(config: Config = config) -> None:
             try:
                 result = build_feeds(config)
             except (FeedpubError, OSError, sqlite3.Error) as e:  # keep serving what is there
@@ -483,9 +483,17 @@ def serve(
             click.echo(f"rebuilt: {changed} files changed", err=True)
 
         rebuild()
+        # Later rebuilds run beside the server's threads, where starting worker
+        # processes is not safe (a fork copies locks other threads may hold); an edit
+        # rarely needs them.
+        in_process = replace(config, jobs=1)
         threading.Thread(
             target=watch_source,
-            args=(lambda: source_fingerprint(config.source, config_file), rebuild, stop),
+            args=(
+                lambda: source_fingerprint(config.source, config_file),
+                lambda: rebuild(in_process),
+                stop,
+            ),
             daemon=True,
         ).start()
     click.echo(f"Serving {config.output} at {url} (Ctrl-C to stop)", err=True)
