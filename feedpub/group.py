@@ -169,8 +169,7 @@ class Selection:
 class _Urls:
     """Entry URLs, fetched only where two entries' dates tie and their ids decide."""
 
-    def __init__(self, table: DigestTable, fetch: Fetch) -> None:
-        self.table = table
+    def __init__(self, fetch: Fetch) -> None:
         self.fetch = fetch
         self.known: dict[Ref, str] = {}
 
@@ -239,7 +238,7 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
     Works on URL keys and small tables of names; `fetch` brings back an article only
     where two entries' dates tie and their URLs decide the order.
     """
-    urls = _Urls(table, fetch)
+    urls = _Urls(fetch)
     keys = table.key
     problems: list[Problem] = []
     drafts = 0
