@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 import yaml
 
 from feedpub.config import Author, Config
+from feedpub.types import BuildResult
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -121,3 +123,15 @@ def parse_feed(path: Path) -> Any:
 
 def feed_files(folder: Path, suffix: str = ".xml") -> list[Path]:
     return sorted(p for p in folder.rglob(f"*{suffix}") if p.is_file())
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    """A build: its config, what `build` returned, and the output folder."""
+
+    config: Config
+    result: BuildResult
+
+    @property
+    def output(self) -> Path:
+        return self.config.output

@@ -6,7 +6,7 @@ from __future__ import annotations
 import email.utils
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from lxml import etree
 from conftest import (
     JSONFEED_SCHEMA,
     ROOT,
+    BuiltSite,
     article,
     assert_valid_atom,
     feed_files,
@@ -28,7 +29,7 @@ from conftest import (
     write_record,
 )
 from feedlint import RFC_3339, atom_entries, feedparser_reads_json
-from feedpub import BuildResult, Config, build, load_config
+from feedpub import Config, build, load_config
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 A = f"{{{ATOM_NS}}}"
@@ -41,15 +42,7 @@ RFC_822 = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Site:
-    config: Config
-    result: BuildResult
-
-    @property
-    def output(self) -> Path:
-        return self.config.output
-
+class Site(BuiltSite):
     def json(self, feed_name: str) -> dict[str, Any]:
         data: dict[str, Any] = json.loads((self.output / f"{feed_name}.json").read_bytes())
         return data

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -16,9 +16,9 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from conftest import ROOT, article, parse_feed, write_record
+from conftest import ROOT, BuiltSite, article, parse_feed, write_record
 from feedlint import atom_entries
-from feedpub import BuildResult, Config, build, load_config
+from feedpub import Config, build, load_config
 from feedpub.render import SECTIONS
 
 MEDIA_TYPES = {
@@ -44,15 +44,7 @@ HOSTILE_TOPIC_2 = 'Tag "onmouseover=alert(5) &amp; ]]>'
 HOSTILE_PROVIDER = f"Provider {HOSTILE}"
 
 
-@dataclass(frozen=True)
-class Site:
-    config: Config
-    result: BuildResult
-
-    @property
-    def output(self) -> Path:
-        return self.config.output
-
+class Site(BuiltSite):
     def page(self, feed: Any) -> Path:
         return self.output / f"{feed.name}.html"
 

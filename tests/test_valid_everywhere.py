@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import feedparser
 import pytest
 from lxml import etree
 
-from conftest import ROOT, article, assert_valid_atom, feed_files, parse_feed, write_record
+from conftest import (
+    ROOT,
+    BuiltSite,
+    article,
+    assert_valid_atom,
+    feed_files,
+    parse_feed,
+    write_record,
+)
 from feedlint import (
     RULES,
     Violation,
@@ -23,7 +31,7 @@ from feedlint import (
     lint_opml,
     lint_rss,
 )
-from feedpub import BuildResult, Config, build, load_config
+from feedpub import Config, build, load_config
 from feedpub.config import CustomFeed
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -31,17 +39,7 @@ HUB = "https://hub.example.net/"
 SUFFIXES = (".atom.xml", ".rss.xml", ".json")
 
 
-@dataclass(frozen=True)
-class Site:
-    """A build: its config, what `build` returned, and the output folder."""
-
-    config: Config
-    result: BuildResult
-
-    @property
-    def output(self) -> Path:
-        return self.config.output
-
+class Site(BuiltSite):
     def feed_names(self) -> list[str]:
         """Every feed in the output folder, archive pages too, by its Atom file."""
         atom = feed_files(self.output, ".atom.xml")
