@@ -15,28 +15,29 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TypeVar
 
-from feedpub.cache import RecordStore, discard_store, is_damage
+from feedpub.cache import RecordStore, discard_store, is_damage, store_path
 from feedpub.config import Config
 from feedpub.diff import FeedDiff, diff_feeds
-from feedpub.errors import ConfigError, RecordsError
+from feedpub.errors import ConfigError, FeedpubError, RecordsError, ShrinkError, escape_text
 from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
-from feedpub.source import HASH_SIZE, RACY_NS, Records, Workers, file_stat
+from feedpub.source import HASH_SIZE, Records, Workers, file_stat
 from feedpub.table import INVALID
-from feedpub.types import BuildResult, Feed, Problem
+from feedpub.types import BuildResult, Feed, FeedSummary, Problem
 from feedpub.version import __version__, code_hash
-from feedpub.write import Output
+from feedpub.write import MANIFEST, Output
 from feedpub.write import Plan as WritePlan
 
 Progress = Callable[[int, int], None]  # (records done, records in all)
+T = TypeVar("T")
 FORMATS: dict[str, Format] = {**FEED_FORMATS, PAGE.name: PAGE}
 
 
@@ -57,100 +58,106 @@ class Checked:
 
 def check(config: Config, *, progress: Progress | None = None) -> Checked:
     """Read and group the records without rendering or writing anything."""
-    with _records(config) as records:
-        return _check(config, records, progress)
+
+    def run(warnings: list[Problem]) -> Checked:
+        with _records(config, warnings) as records:
+            return _check(config, records, progress)
+
+    return _discarding_a_bad_store(config, run)
 
 
 def build(
-    config: Config, *, check_only: bool = False, progress: Progress | None = None
+    config: Config,
+    *,
+    check_only: bool = False,
+    allow_shrink: bool = False,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Read the records, group them, render every feed in every format and write them.
 
     With `check_only`, write nothing and say what a build would change. Raises
     `RecordsError`, having written nothing, when a record has an error and
-    `config.skip_invalid` is off.
+    `config.skip_invalid` is off; and `ShrinkError`, likewise, when the build would
+    publish no entry or remove more than half of the feeds published, unless
+    `allow_shrink`.
     """
-    result, _ = _rebuilding_damaged_store(config, check_only=check_only, progress=progress)
+
+    def run(warnings: list[Problem]) -> tuple[BuildResult, dict[str, bytes]]:
+        return _build(config, warnings, check_only, allow_shrink, progress)
+
+    result, _ = _discarding_a_bad_store(config, run)
     return result
 
 
-def diff(config: Config) -> tuple[BuildResult, list[FeedDiff]]:
+def diff(config: Config, *, allow_shrink: bool = False) -> tuple[BuildResult, list[FeedDiff]]:
     """What a build would change, and per feed file the entry ids it would add and remove."""
-    result, new_bytes = _rebuilding_damaged_store(config, check_only=True, progress=None)
+
+    def run(warnings: list[Problem]) -> tuple[BuildResult, dict[str, bytes]]:
+        return _build(config, warnings, True, allow_shrink, None)
+
+    result, new_bytes = _discarding_a_bad_store(config, run)
     plan = WritePlan(result.created, result.changed, result.unchanged, result.removed)
     return result, diff_feeds(config.output, plan, new_bytes)
 
 
-def _rebuilding_damaged_store(
-    config: Config, *, check_only: bool, progress: Progress | None
-) -> tuple[BuildResult, dict[str, bytes]]:
-    """`_build`, once more with a fresh store if the record store turns out damaged."""
+def _discarding_a_bad_store(config: Config, run: Callable[[list[Problem]], T]) -> T:
+    """`run`, and once more from the records alone if anything goes wrong while the
+    record store is in use: the cache may speed a build up, never stop it.
+
+    Only feedpub's own errors about the input (records, configuration, output) and the
+    file system's stand; any other failure with a cache could come from what the cache
+    holds, so the store is discarded and the build runs again with a fresh one, saying
+    so in a warning. A failure that comes back then is real.
+    """
+    if config.cache_dir is None:
+        return run([])
     try:
-        return _build(config, check_only=check_only, progress=progress)
-    except (sqlite3.DatabaseError, pickle.UnpicklingError, EOFError) as e:
-        if config.cache_dir is None or not is_damage(e):
+        return run([])
+    except Exception as e:
+        if isinstance(e, FeedpubError | sqlite3.Error | OSError) and not is_damage(e):
+            # The input's fault, the file system's (a full disk), or a store busy with
+            # another build beyond waiting: a fresh store would fail the same way.
             raise
-        discard_store(config.cache_dir, config.source, config.output)
-        return _build(config, check_only=check_only, progress=progress)
+        path = store_path(config.cache_dir, config.source, config.output)
+        with suppress(OSError):  # then the fresh store is a temporary one, with its warning
+            discard_store(config.cache_dir, config.source, config.output)
+        reason = escape_text(f"{type(e).__name__}: {e}")[:200]
+        message = f"the cache could not be used ({reason}); it was discarded and rebuilt"
+        return run([Problem(str(path), None, "", message, "warning")])
 
 
 def _build(
-    config: Config, *, check_only: bool, progress: Progress | None
+    config: Config,
+    warnings: list[Problem],
+    check_only: bool,
+    allow_shrink: bool,
+    progress: Progress | None,
 ) -> tuple[BuildResult, dict[str, bytes]]:
     if not config.base_url:
         raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
-    with _records(config) as records, ExitStack() as stack:
+    with _records(config, warnings) as records, ExitStack() as stack:
         inputs = _inputs_key(config, records)
         if not check_only:
-            last = records.store.last_build()
-            if last is not None and last[0] == inputs and _outputs_intact(config, records.store):
-                # Nothing that feeds the build changed: the last result stands.
-                previous: BuildResult = last[1]
-                unchanged = tuple(
-                    sorted({*previous.created, *previous.changed, *previous.unchanged})
-                )
-                return replace(
-                    previous, created=(), changed=(), removed=(), unchanged=unchanged
-                ), {}
+            last = _last_result(config, records.store, inputs)
+            if last is not None:
+                return replace(last, problems=(*records.warnings, *last.problems)), {}
         checked = _check(config, records, progress)
         if checked.has_errors and not config.skip_invalid:
             raise RecordsError(checked.problems)
-        selection = checked.selection
         out = Output(config.output, dry_run=check_only)
-        stack.callback(out.close)
-        store = records.store
-        # A check renders everything: it must compare bytes, not trust the last build.
-        old = {} if check_only else store.fingerprints()
-        old_files = {} if check_only else store.outputs()
-        fingerprints = {}
-        todo: list[Plan] = []  # the plans whose files must be rendered again
-        # Entries name their topics by the corpus-wide spelling: a feed depends on it too.
-        settings = _settings_hash(config) + repr(sorted(selection.topic_names.items())).encode()
-        for plan in selection.plans:
-            formats = _formats(plan, config)
-            paths = [fmt.path(plan.name) for fmt in formats]
-            fingerprint = _fingerprint(plan, selection, checked.hashes, settings)
-            fingerprints[plan.name] = fingerprint
-            if old.get(plan.name) == fingerprint and all(
-                file_stat(config.output / p) == old_files.get(p) for p in paths
-            ):
-                for path in paths:
-                    out.keep(path)
-                continue
-            todo.append(plan)
-        feeds = (assemble(plan, selection, records.fetch) for plan in todo)
-        for rendered in _rendered(feeds, len(todo), config, records.workers):
-            for path, data in rendered:
-                out.put(path, data)
-        summaries = [plan.summary() for plan in selection.plans if plan.kind != "archive"]
+        stack.push(out.exit)
+        fingerprints = _write_feeds(config, checked, records, out, check_only)
+        summaries = [plan.summary() for plan in checked.selection.plans if plan.kind != "archive"]
         out.put(OPML_PATH, render_opml(summaries, config))
         out.put(INDEX_PATH, render_index(summaries, config))
         out.put(STYLE_PATH, STYLESHEET)
+        if not allow_shrink:
+            _refuse_to_shrink(summaries, out)
         written = out.finish()
         result = BuildResult(
             problems=checked.problems,
             records=checked.files,
-            drafts=selection.drafts,
+            drafts=checked.selection.drafts,
             skipped=checked.skipped,
             feeds=tuple(summaries),
             created=written.created,
@@ -160,18 +167,101 @@ def _build(
             checked_only=check_only,
         )
         if not check_only:
-            files = {p: file_stat(config.output / p) for p in sorted(out.wanted)}
-            store.remember_output(fingerprints, {p: s for p, s in files.items() if s})
-            store.remember_build(inputs, result)
+            # Every file wanted, with its stat; a missing one is never taken as current.
+            files = {p: file_stat(config.output / p) or _MISSING for p in sorted(out.wanted)}
+            records.store.remember_output(fingerprints, files)
+            own = len(records.warnings)  # this run's warnings about the cache stay with it
+            records.store.remember_build(inputs, replace(result, problems=result.problems[own:]))
     return result, out.new_bytes
 
 
+_MISSING = (-1, -1)  # the stat remembered for a wanted file that is not there
+_SITE_FILES = {MANIFEST, OPML_PATH, INDEX_PATH, STYLE_PATH}  # every other file is a feed's
+
+
+def _last_result(config: Config, store: RecordStore, inputs: bytes) -> BuildResult | None:
+    """The last build's result when nothing that feeds a build has changed since and
+    the output folder is as it left it: that result stands, with nothing written."""
+    last = store.last_build()
+    if last is None or last[0] != inputs or not _outputs_intact(config, store):
+        return None
+    previous = last[1]
+    unchanged = tuple(sorted({*previous.created, *previous.changed, *previous.unchanged}))
+    return replace(previous, created=(), changed=(), removed=(), unchanged=unchanged)
+
+
+def _write_feeds(
+    config: Config, checked: Checked, records: Records, out: Output, check_only: bool
+) -> dict[str, bytes]:
+    """Render and put every feed whose inputs or files changed since the last build;
+    keep the others as they are. Returns every feed's fingerprint."""
+    selection, store = checked.selection, records.store
+    # A check renders everything: it must compare bytes, not trust the last build.
+    old = {} if check_only else store.fingerprints()
+    old_files = {} if check_only else store.outputs()
+    fingerprints = {}
+    todo: list[Plan] = []  # the plans whose files must be rendered again
+    # Entries name their topics by the corpus-wide spelling: a feed depends on it too.
+    settings = _settings_hash(config) + repr(sorted(selection.topic_names.items())).encode()
+    for plan in selection.plans:
+        paths = [fmt.path(plan.name) for fmt in _formats(plan, config)]
+        fingerprint = _fingerprint(plan, selection, checked.hashes, settings)
+        fingerprints[plan.name] = fingerprint
+        if old.get(plan.name) == fingerprint and all(
+            _file_as_left(config.output / p, old_files.get(p)) for p in paths
+        ):
+            for path in paths:
+                out.keep(path)
+            continue
+        todo.append(plan)
+    feeds = (assemble(plan, selection, records.fetch) for plan in todo)
+    for rendered in _rendered(feeds, len(todo), config, records.workers):
+        for path, data in rendered:
+            out.put(path, data)
+    return fingerprints
+
+
+def _file_as_left(path: Path, stat: tuple[int, int] | None) -> bool:
+    """True when a file the last build wrote is still there as it left it."""
+    found = file_stat(path)
+    return found is not None and found == stat
+
+
+def _refuse_to_shrink(summaries: list[FeedSummary], out: Output) -> None:
+    """Stop a build that would publish no entry, or remove more than half of the feeds
+    published: a wrong or empty source folder, or every record invalid under
+    `--skip-invalid`, must not empty a published site."""
+    if not any(summary.count for summary in summaries):
+        raise ShrinkError("the build would publish no entry")
+    published = [p for p in out.owned if p not in _SITE_FILES]
+    removed = [p for p in out.to_remove() if p not in _SITE_FILES]
+    if 2 * len(removed) > len(published):
+        raise ShrinkError(
+            f"the build would remove {len(removed)} of the {len(published)} feed files "
+            f"published in {escape_text(str(out.folder))}"
+        )
+
+
 @contextmanager
-def _records(config: Config) -> Iterator[Records]:
+def _records(config: Config, warnings: list[Problem]) -> Iterator[Records]:
+    """The records of the source folder, read through the record store; a store that
+    cannot be opened (a folder, no permission, a full disk) gives way to a temporary
+    one, with a warning."""
     if not config.source.is_dir():
-        raise ConfigError(f"{config.source}: no such folder of records")
-    with RecordStore(config.cache_dir, config.source, config.output) as store:
+        raise ConfigError(f"{escape_text(str(config.source))}: no such folder of records")
+    warnings = list(warnings)
+    try:
+        store = RecordStore(config.cache_dir, config.source, config.output)
+    except (OSError, sqlite3.Error) as e:
+        assert config.cache_dir is not None  # a temporary store always opens
+        where = escape_text(str(config.cache_dir))
+        reason = escape_text(str(e))
+        message = f"cannot use the cache ({reason}); building without it"
+        warnings.append(Problem(where, None, "", message, "warning"))
+        store = RecordStore(None, config.source, config.output)
+    with store:
         records = Records(config.source, store, config.jobs)
+        records.warnings = warnings
         try:
             yield records
         finally:
@@ -188,7 +278,8 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
         if progress is not None:
             progress(done, total)
 
-    problems = [
+    problems = [*records.warnings]
+    problems += [
         Problem(name, None, "", "file name is not valid UTF-8; rename the file to read it")
         for name in records.misnamed
     ]
@@ -209,7 +300,7 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
 
 
 def _inputs_key(config: Config, records: Records) -> bytes:
-    """A hash of everything a build reads: the settings and every record's size and mtime.
+    """A hash of everything a build reads: the settings and every record's size and stamp.
 
     Equal keys (with the output folder as the last build left it) mean an identical
     build; a file touched without a change only costs the full path.
@@ -218,18 +309,18 @@ def _inputs_key(config: Config, records: Records) -> bytes:
     h.update(_settings_hash(config))
     for start in range(0, len(records.paths), 4096):
         h.update("\0".join(records.paths[start : start + 4096]).encode() + b"\0")
-    sizes, mtimes = records.stat_columns()
+    sizes, stamps = records.stat_columns()
     h.update(bytes(sizes))
-    h.update(bytes(mtimes))
-    if mtimes and max(mtimes) > time.time_ns() - RACY_NS:
-        h.update(os.urandom(8))  # a file too new to trust its mtime: never equal
+    h.update(bytes(stamps))
+    if not records.settled:
+        h.update(os.urandom(8))  # a file too new to trust its stat: never equal
     return h.digest()
 
 
 def _outputs_intact(config: Config, store: RecordStore) -> bool:
     """True when every file the last build wrote is still as it left it."""
     files = store.outputs()
-    return bool(files) and all(file_stat(config.output / p) == s for p, s in files.items())
+    return bool(files) and all(_file_as_left(config.output / p, s) for p, s in files.items())
 
 
 def _formats(plan: Plan | Feed, config: Config) -> list[Format]:
@@ -253,7 +344,7 @@ def _rendered(
     holds a handful of assembled feeds, not all of them."""
     if workers.jobs <= 1 or count < _RENDER_IN_WORKERS:
         return (_render(feed, config) for feed in feeds)
-    return workers.map(_render_task, ((feed, config) for feed in feeds))
+    return workers.map(_render_task, ((feed, config) for feed in feeds), count)
 
 
 _RENDER_IN_WORKERS = 32  # feeds to render; fewer cost more to send than they save

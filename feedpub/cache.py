@@ -1,15 +1,20 @@
 """The record store: parsed records kept between builds, keyed by their content.
 
-A SQLite file holds, per record path, the size and mtime seen, the BLAKE2 hash of
-the bytes, the record's digest and problems (what grouping needs) and the full
-parsed article (fetched again only for entries that make it into a feed). A later
-build reuses a row when the file's size and mtime are unchanged, or else when its
-bytes hash the same; anything else is parsed again. Rows written by another
-version of feedpub are dropped, and a file that is not a readable store is replaced:
-the cache is never trusted blindly, and never needed for a correct build.
+A SQLite file holds, per record path, the size and stat stamp seen (see
+`feedpub.source.file_stat`), the BLAKE2 hash of the bytes, the record's digest and
+problems (what grouping needs) and the full parsed article (fetched again only for
+entries that make it into a feed). A later build reuses a row when the file's size and
+stamp are unchanged, or else when its bytes hash the same; anything else is parsed
+again.
+
+Nothing in the store can run code: values are JSON, decoded by msgspec into the
+exact types expected and range-checked, and every row carries a checksum of what it
+holds. A value that fails any check raises `StoreDamaged`; the build then discards
+the store and builds from the records. Rows written by another version of feedpub are
+dropped. The cache is never needed for a correct build.
 
 It also remembers, per feed, a fingerprint of everything its files were rendered
-from, and the size and mtime of every file written, so a build can leave a feed
+from, and the size and stamp of every file written, so a build can leave a feed
 whose inputs did not change unrendered and untouched.
 
 Without a cache folder (`--no-cache`) the same store lives in a temporary file that
@@ -19,39 +24,115 @@ is deleted after the build.
 from __future__ import annotations
 
 import hashlib
-import pickle
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
+import msgspec
+
+from feedpub.errors import FeedpubError
+from feedpub.types import Article, BuildResult, DigestRow, Problem
 from feedpub.version import __version__, code_hash
 
-SCHEMA = 4
+SCHEMA = 5
 
-
-_TAG = f"feedpub {__version__} code {code_hash()} schema {SCHEMA} pickle {pickle.HIGHEST_PROTOCOL}"
+_TAG = f"feedpub {__version__} code {code_hash()} schema {SCHEMA}"
 _GITIGNORE = "# Created by feedpub: a cache of parsed records, never to be committed.\n*\n"
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file marks a cache directory created by feedpub.\n"
 )
 
+T = TypeVar("T")
+
+
+class StoreDamaged(FeedpubError):
+    """Something read from the record store failed its checks: the store is discarded."""
+
+
+# --- what a row holds, and how it is checked --------------------------------------------
+
+# The shapes stored values must have; msgspec refuses anything else while decoding.
+_Key = Annotated[int, msgspec.Meta(ge=0)]  # a 64-bit `url_key`: see `decode_summary`
+_Time = Annotated[float, msgspec.Meta(ge=-1e12, le=1e12)]  # seconds since 1970, years 1000-9999
+_StoredMention = tuple[_Key, _Time | None, str | None, str | None]
+_StoredDigest = tuple[
+    _Key,
+    _Time,
+    bool,
+    str,
+    str,
+    tuple[str, ...],
+    str | None,
+    str | None,
+    int | None,
+    tuple[_StoredMention, ...],
+]
+Summary = tuple[DigestRow | None, list[Problem]]
+_SUMMARY = msgspec.json.Decoder(tuple[_StoredDigest | None, list[Problem]])
+_ARTICLE = msgspec.json.Decoder(Article | None)
+_LAST_BUILD = msgspec.json.Decoder(tuple[bytes, BuildResult])
+_ENCODER = msgspec.json.Encoder()
+
+
+def encode(value: object) -> bytes:
+    """A value as the store keeps it: JSON, which holds no code."""
+    return _ENCODER.encode(value)
+
+
+def decode_summary(data: bytes) -> Summary:
+    """A stored (digest row, problems) pair, checked; raises StoreDamaged."""
+    digest, problems = _decode(_SUMMARY, data)
+    if digest is not None and max(digest[0], 0, *(m[0] for m in digest[9])) >= 2**64:
+        raise StoreDamaged("the record store holds a URL key of more than 64 bits")
+    return digest, problems
+
+
+def decode_article(data: bytes) -> Article | None:
+    """A stored full article (None: a record with errors), checked; raises StoreDamaged."""
+    article = _decode(_ARTICLE, data)
+    if article is not None and (
+        article.published_at.utcoffset() is None
+        or any(r.published_at and r.published_at.utcoffset() is None for r in article.related)
+    ):
+        raise StoreDamaged("the record store holds a date without a time zone")
+    return article
+
+
+def _decode(decoder: msgspec.json.Decoder[T], data: bytes) -> T:
+    try:
+        return decoder.decode(data)
+    except (msgspec.DecodeError, ValueError, TypeError) as e:
+        raise StoreDamaged(f"the record store holds a value that fails its checks: {e}") from e
+
+
+def row_check(*parts: bytes | str) -> bytes:
+    """The checksum a row carries over what it holds, so damage is seen, not used."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.digest()
+
 
 def is_damage(error: BaseException) -> bool:
-    """True for errors that mean the store's file is damaged, not merely busy."""
-    if isinstance(error, pickle.UnpicklingError | EOFError):
+    """True for errors that mean the store's file is damaged or unusable, not merely busy."""
+    if isinstance(error, StoreDamaged):
         return True
     name = getattr(error, "sqlite_errorname", "")
-    return isinstance(error, sqlite3.DatabaseError) and (
-        name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or (not name and "malformed" in str(error))
-    )
+    return isinstance(error, sqlite3.DatabaseError) and name not in ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
 def content_hash(data: bytes) -> bytes:
     """The key of a record's content."""
     return hashlib.blake2b(data, digest_size=16).digest()
+
+
+# --- the store ----------------------------------------------------------------------------
 
 
 class RecordStore:
@@ -65,10 +146,19 @@ class RecordStore:
         else:
             _make_cache_folder(folder)
         self.path = store_path(folder, source, output)
-        self.db = self._open()
+        try:
+            self.db = self._open()
+        except BaseException:
+            self._cleanup()
+            raise
+
+    @property
+    def is_temporary(self) -> bool:
+        return self._temporary is not None
 
     def _open(self) -> sqlite3.Connection:
         for attempt in (1, 2):
+            db = None
             try:
                 # Another build on the same store waits its turn rather than failing.
                 db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
@@ -80,6 +170,8 @@ class RecordStore:
                     _reset(db)
                 return db
             except sqlite3.DatabaseError as e:
+                if db is not None:
+                    db.close()
                 # Only a file that is not a store we can read is thrown away; a busy or
                 # locked one belongs to another build.
                 if attempt == 2 or not is_damage(e):
@@ -93,6 +185,9 @@ class RecordStore:
 
     def close(self) -> None:
         self.db.close()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
         if self._temporary is not None:
             self._temporary.cleanup()
 
@@ -105,63 +200,96 @@ class RecordStore:
     # --- records ----------------------------------------------------------------
 
     def stats(self) -> Iterator[tuple[str, int, int, bytes]]:
-        """The path, size, mtime and content hash of every record held, in path order.
+        """The path, size, stamp and content hash of every record held, in path order.
 
         Read as the caller goes, so a corpus's worth of them is never in memory at once.
+        A row whose values are not of those types is damage.
         """
-        rows = self.db.execute("SELECT path, size, mtime_ns, hash FROM records ORDER BY path")
-        return ((path, size, mtime, bytes(h)) for path, size, mtime, h in rows)
+        rows = self.db.execute("SELECT path, size, stamp, hash FROM records ORDER BY path")
+        for path, size, stamp, digest_hash in rows:
+            if not (
+                isinstance(path, str)
+                and isinstance(size, int)
+                and isinstance(stamp, int)
+                and isinstance(digest_hash, bytes)
+            ):
+                raise StoreDamaged("the record store holds a row of the wrong types")
+            yield path, size, stamp, digest_hash
 
-    def summaries(self, paths: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
-        """The content hash and pickled (digest row, problems) of each of these records."""
-        wanted = list(paths)
-        found: dict[str, tuple[bytes, bytes]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT path, hash, summary FROM records WHERE path IN ({marks})", chunk
-            )
-            found.update((path, (bytes(h), bytes(s))) for path, h, s in rows)
+    def summaries(self, paths: Iterable[str]) -> dict[str, tuple[bytes, Summary]]:
+        """The content hash and (digest row, problems) of each of these records."""
+        found: dict[str, tuple[bytes, Summary]] = {}
+        query = "SELECT path, hash, summary, summary_check FROM records WHERE path IN ({})"
+        for path, digest_hash, summary, check in self._chunked(query, paths):
+            if row_check(path, digest_hash, summary) != check:
+                raise StoreDamaged(f"the record store's row for {path!r} is damaged")
+            found[path] = (digest_hash, decode_summary(summary))
         return found
 
     def put(self, rows: Iterable[tuple[str, int, int, bytes, bytes, bytes]]) -> None:
-        """Store (path, size, mtime_ns, hash, summary, full) rows."""
+        """Store (path, size, stamp, hash, summary, full) rows."""
         self.db.executemany(
-            "INSERT OR REPLACE INTO records (path, size, mtime_ns, hash, summary, full) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
+            "INSERT OR REPLACE INTO records "
+            "(path, size, stamp, hash, summary, full, summary_check, full_check) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (*row, row_check(row[0], row[3], row[4]), row_check(row[0], row[3], row[5]))
+                for row in rows
+            ),
         )
 
-    def touch(self, path: str, size: int, mtime_ns: int) -> None:
-        """Remember a new size and mtime for a record whose bytes did not change."""
+    def touch(self, path: str, size: int, stamp: int) -> None:
+        """Remember a new size and stamp for a record whose bytes did not change."""
         self.db.execute(
-            "UPDATE records SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path)
+            "UPDATE records SET size = ?, stamp = ? WHERE path = ?", (size, stamp, path)
         )
 
     def forget(self, paths: Iterable[str]) -> None:
         """Drop the rows of records that are gone."""
         self.db.executemany("DELETE FROM records WHERE path = ?", ((p,) for p in paths))
 
-    def fetch(self, paths: Iterable[str]) -> Iterator[tuple[str, Any]]:
+    def fetch(self, paths: Iterable[str]) -> Iterator[tuple[str, Article | None]]:
         """The full parsed article of each path (None for a record with errors)."""
+        query = "SELECT path, hash, full, full_check FROM records WHERE path IN ({})"
+        for path, digest_hash, full, check in self._chunked(query, paths):
+            if row_check(path, digest_hash, full) != check:
+                raise StoreDamaged(f"the record store's row for {path!r} is damaged")
+            yield path, decode_article(full)
+
+    def _chunked(self, query: str, paths: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+        """The rows `query` selects for these paths, a chunk of them at a time, with
+        every value the checksum covers of the right type."""
         wanted = list(paths)
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(f"SELECT path, full FROM records WHERE path IN ({marks})", chunk)
-            for path, full in rows:
-                yield path, pickle.loads(full)
+            for row in self.db.execute(query.format(marks), chunk):
+                if not isinstance(row[0], str) or not all(isinstance(v, bytes) for v in row[1:]):
+                    raise StoreDamaged("the record store holds a row of the wrong types")
+                yield row
 
     def snapshot(self) -> dict[str, bytes]:
-        """The pieces `save_snapshot` kept, by name (empty: none)."""
-        return {name: bytes(data) for name, data in self.db.execute("SELECT * FROM snapshot")}
+        """The pieces `save_snapshot` kept, by name (empty: none, or damaged)."""
+        pieces = {}
+        for name, data in self.db.execute("SELECT name, data FROM snapshot ORDER BY name"):
+            if not isinstance(name, str) or not isinstance(data, bytes):
+                return {}
+            pieces[name] = data
+        check = pieces.pop("check", None)
+        if check != _pieces_check({name: content_hash(data) for name, data in pieces.items()}):
+            return {}
+        return pieces
 
     def save_snapshot(self, pieces: Iterable[tuple[str, bytes]]) -> None:
         """Replace the snapshot; the pieces are written one at a time, not all held."""
         self.db.execute("DELETE FROM snapshot")
+        written = {}
         for name, data in pieces:
             self.db.execute("INSERT INTO snapshot VALUES (?, ?)", (name, data))
+            written[name] = content_hash(data)
+        if written:
+            check = _pieces_check(written)
+            self.db.execute("INSERT INTO snapshot VALUES ('check', ?)", (check,))
 
     def begin(self) -> None:
         self.db.execute("BEGIN")
@@ -172,25 +300,30 @@ class RecordStore:
     # --- feeds and output files ----------------------------------------------------
 
     def fingerprints(self) -> dict[str, bytes]:
-        return {n: bytes(f) for n, f in self.db.execute("SELECT name, fingerprint FROM feeds")}
+        rows = self.db.execute("SELECT name, fingerprint FROM feeds")
+        return {n: f for n, f in rows if isinstance(n, str) and isinstance(f, bytes)}
 
     def outputs(self) -> dict[str, tuple[int, int]]:
-        rows = self.db.execute("SELECT path, size, mtime_ns FROM outputs")
-        return {path: (size, mtime) for path, size, mtime in rows}
+        """The size and stamp of every file the last build wanted ((-1, -1): none)."""
+        rows = self.db.execute("SELECT path, size, stamp FROM outputs")
+        return {
+            path: (size, stamp)
+            for path, size, stamp in rows
+            if isinstance(path, str) and isinstance(size, int) and isinstance(stamp, int)
+        }
 
-    def last_build(self) -> tuple[bytes, Any] | None:
+    def last_build(self) -> tuple[bytes, BuildResult] | None:
         """The inputs key and the result of the last build, as `remember_build` saved them."""
         row = self.db.execute("SELECT value FROM meta WHERE key = 'last_build'").fetchone()
-        if row is None:
+        if row is None or not isinstance(row[0], str):
             return None
         try:
-            key, result = pickle.loads(bytes.fromhex(row[0]))
-        except Exception:  # anything unreadable is simply not a usable last build
-            return None
-        return key, result
+            return _decode(_LAST_BUILD, row[0].encode("utf-8"))
+        except (StoreDamaged, UnicodeEncodeError):
+            return None  # anything unreadable is simply not a usable last build
 
-    def remember_build(self, key: bytes, result: Any) -> None:
-        value = pickle.dumps((key, result), pickle.HIGHEST_PROTOCOL).hex()
+    def remember_build(self, key: bytes, result: BuildResult) -> None:
+        value = encode((key, result)).decode("utf-8")
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('last_build', ?)", (value,))
 
     def remember_output(
@@ -203,9 +336,14 @@ class RecordStore:
         self.db.execute("DELETE FROM outputs")
         self.db.executemany(
             "INSERT INTO outputs VALUES (?, ?, ?)",
-            ((path, size, mtime) for path, (size, mtime) in outputs.items()),
+            ((path, size, stamp) for path, (size, stamp) in outputs.items()),
         )
         self.commit()
+
+
+def _pieces_check(hashes: dict[str, bytes]) -> bytes:
+    """The checksum of a snapshot: over its pieces' names and hashes, in name order."""
+    return row_check(*(part for name in sorted(hashes) for part in (name, hashes[name])))
 
 
 def store_path(folder: Path, source: Path, output: Path) -> Path:
@@ -221,7 +359,10 @@ def discard_store(folder: Path, source: Path, output: Path) -> None:
 
 def _delete(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+        # A folder in its place is not ours to remove: opening it fails, and the build
+        # goes on without the cache.
+        with suppress(IsADirectoryError):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _reset(db: sqlite3.Connection) -> None:
@@ -232,12 +373,12 @@ def _reset(db: sqlite3.Connection) -> None:
         DROP TABLE IF EXISTS outputs;
         DROP TABLE IF EXISTS snapshot;
         CREATE TABLE records (
-            path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
-            hash BLOB, summary BLOB, full BLOB
+            path TEXT PRIMARY KEY, size INTEGER, stamp INTEGER, hash BLOB,
+            summary BLOB, full BLOB, summary_check BLOB, full_check BLOB
         );
         CREATE TABLE feeds (name TEXT PRIMARY KEY, fingerprint BLOB);
         CREATE TABLE snapshot (name TEXT PRIMARY KEY, data BLOB);
-        CREATE TABLE outputs (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER);
+        CREATE TABLE outputs (path TEXT PRIMARY KEY, size INTEGER, stamp INTEGER);
         """
     )
     db.execute("DELETE FROM meta")

@@ -137,6 +137,14 @@ def _build_options(command: Command) -> Command:
                 show_envvar=True,
                 help="Publish the valid records when others have errors.  [default: no]",
             ),
+            click.option(
+                "--allow-shrink",
+                is_flag=True,
+                envvar="FEEDPUB_ALLOW_SHRINK",
+                show_envvar=True,
+                help="Publish even when no entry is left, or when more than half of the "
+                "feeds already published would be removed.",
+            ),
         ]
     ):
         command = option(command)
@@ -171,6 +179,7 @@ def build(
     as_json: bool,
     no_cache: bool,
     quiet: bool,
+    allow_shrink: bool,
     **options: Any,
 ) -> None:
     """Build the feeds from SOURCE (default: seeds) into the output folder.
@@ -188,9 +197,11 @@ def build(
         config = _load(config_file, no_cache, **options)
         diffs: list[FeedDiff] = []
         if check and verbose:  # one dry run gives both the verdict and the entries
-            result, diffs = diff(config)
+            result, diffs = diff(config, allow_shrink=allow_shrink)
         else:
-            result = build_feeds(config, check_only=check, progress=progress)
+            result = build_feeds(
+                config, check_only=check, allow_shrink=allow_shrink, progress=progress
+            )
     _print_problems(result.problems)
     if as_json:
         click.echo(json.dumps(_summary(result), indent=2, ensure_ascii=False))
@@ -222,7 +233,9 @@ def build(
 @cli.command("diff")
 @_source_options
 @_build_options
-def diff_command(config_file: Path | None, no_cache: bool, quiet: bool, **options: Any) -> None:
+def diff_command(
+    config_file: Path | None, no_cache: bool, quiet: bool, allow_shrink: bool, **options: Any
+) -> None:
     """Show, per feed, the entries a build would add and remove; write nothing.
 
     The output is Markdown, ready for a pull-request comment.
@@ -233,7 +246,7 @@ def diff_command(config_file: Path | None, no_cache: bool, quiet: bool, **option
         feedpub diff seeds > feed-changes.md
     """
     with _reporting():
-        _, diffs = diff(_load(config_file, no_cache, **options))
+        _, diffs = diff(_load(config_file, no_cache, **options), allow_shrink=allow_shrink)
     if not diffs:
         click.echo("No feed would change.")
     _print_diffs(diffs, err=False)

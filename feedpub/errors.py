@@ -26,3 +26,29 @@ class RecordsError(FeedpubError):
 
 class OutputError(FeedpubError):
     """The output folder cannot be written safely."""
+
+
+class ShrinkError(FeedpubError):
+    """The build would empty or mostly empty a published site, so nothing was written."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"{reason}; nothing was written. Is the source folder right? "
+            "Pass --allow-shrink if this is what you want."
+        )
+
+
+def escape_text(text: str) -> str:
+    """`text` with every character that is not printable written as an escape (`\\x1b`,
+    `\\n`, `\\u2028`), so no input printed in a message can move the cursor, clear
+    the screen or begin a line of its own."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

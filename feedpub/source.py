@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import pickle
+import stat
 import threading
 import time
 from array import array
@@ -21,18 +21,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from feedpub.cache import RecordStore, content_hash
-from feedpub.load import digest_of, find_record_paths, parse_record
+import msgspec
+
+from feedpub.cache import RecordStore, Summary, content_hash, decode_summary, encode
+from feedpub.load import MAX_FILE_BYTES, digest_of, find_record_paths, parse_record
 from feedpub.table import DigestTable
 from feedpub.types import Article, Problem, plain_digest
 
 T = TypeVar("T")
 R = TypeVar("R")
-Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, mtime_ns, hash, summary, full
+Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, stamp, hash, summary, full
 HASH_SIZE = 16  # bytes of a record's content hash
 _CHUNK = 64  # records per task sent to a worker
 _IN_PROCESS = 256  # below this many records to parse, workers cost more than they save
-RACY_NS = 2_000_000_000  # a file this new may change again within its mtime's resolution
+RACY_NS = 2_000_000_000  # a file this new may change again within its times' resolution
+RACY = -1  # the stamp stored for a file too new to trust: it never equals a real one
 _KEEP = 4096  # full articles kept in memory between feeds
 _FETCH = 500  # stored summaries read at a time
 
@@ -46,7 +49,7 @@ class Scan:
     problems: dict[int, tuple[Problem, ...]]  # only records that have some
 
 
-# reused, copied, stale, touched, gone, sizes, mtimes: see Records.scan
+# reused, copied, stale, touched, gone, sizes, stamps: see Records.scan
 _Comparison = tuple[
     bytearray,
     "array[int]",
@@ -71,32 +74,54 @@ class _Snapshot:
     hashes: bytes
     problems: dict[int, tuple[Problem, ...]]
     sizes: array[int]  # as the store's rows have them
-    mtimes: array[int]
+    stamps: array[int]
 
 
 def parse_file(path: str) -> Row:
     """Read, hash and parse one record file into a store row; runs in workers too."""
-    try:
-        with open(path, "rb") as f:
-            stat = os.fstat(f.fileno())
-            data = f.read()
-    except OSError as e:
-        problem = Problem(path, None, "", f"cannot read: {e.strerror or e}")
-        summary = pickle.dumps((None, [problem]), pickle.HIGHEST_PROTOCOL)
-        return path, -1, -1, bytes(HASH_SIZE), summary, pickle.dumps(None)
+    found = read_file(path)
+    if isinstance(found, Problem):
+        summary = encode((None, [found]))
+        return path, -1, RACY, bytes(HASH_SIZE), summary, encode(None)
+    data, st = found
     article, problems = parse_record(path, data)
     digest = plain_digest(digest_of(article)) if article is not None else None
-    mtime = stat.st_mtime_ns
-    if time.time_ns() - mtime < RACY_NS:
-        mtime = -1  # look at the bytes next time, whatever the mtime says
+    size, stamp, changed = _stat_fields(st)
+    if time.time_ns() - changed < RACY_NS:
+        stamp = RACY  # look at the bytes next time, whatever the stat says
     return (
         path,
-        stat.st_size,
-        mtime,
+        size,
+        stamp,
         content_hash(data),
-        pickle.dumps((digest, problems), pickle.HIGHEST_PROTOCOL),
-        pickle.dumps(article, pickle.HIGHEST_PROTOCOL),
+        encode((digest, problems)),
+        encode(article),
     )
+
+
+def read_file(path: str) -> tuple[bytes, os.stat_result] | Problem:
+    """The bytes of a record file and its stat, or the problem that stops it being read.
+
+    Only a regular file is read (a FIFO or a device would hang or never end), and never
+    more than a record may hold: a huge file costs no memory.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as e:
+        return Problem(path, None, "", f"cannot read: {e.strerror or e}")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return Problem(path, None, "", "not a regular file; records are files")
+        if st.st_size > MAX_FILE_BYTES:
+            size = f"{st.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} a record may have"
+            return Problem(path, 1, "", f"file too large: {size}")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(MAX_FILE_BYTES + 1), st
+    except OSError as e:
+        return Problem(path, None, "", f"cannot read: {e.strerror or e}")
+    finally:
+        os.close(fd)
 
 
 def parse_files(paths: list[str]) -> list[Row]:
@@ -128,22 +153,24 @@ class Workers:
     """
 
     def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
+        self.jobs = cap_jobs(jobs)
         self._pool: ProcessPoolExecutor | None = None
 
-    @property
-    def pool(self) -> ProcessPoolExecutor:
+    def _start(self, tasks: int) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=start_worker)
+            # No more processes than there are tasks for: each costs a Python start-up.
+            workers = max(1, min(self.jobs, tasks))
+            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=start_worker)
         return self._pool
 
-    def map(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        """`function` of each item, in order, with a few items in flight per worker:
-        enough to keep every core busy, and results never pile up in memory when this
-        process falls behind."""
+    def map(self, function: Callable[[T], R], items: Iterable[T], tasks: int) -> Iterator[R]:
+        """`function` of each of `tasks` items, in order, with a few items in flight per
+        worker: enough to keep every core busy, and results never pile up in memory when
+        this process falls behind."""
+        pool = self._start(tasks)
         window: deque[Future[R]] = deque()
         for item in items:
-            window.append(self.pool.submit(function, item))
+            window.append(pool.submit(function, item))
             if len(window) >= 3 * self.jobs:
                 yield window.popleft().result()
         while window:
@@ -168,26 +195,38 @@ class Records:
             if not _utf8(p)
         ]
         self.store = store
-        self.jobs = jobs or os.cpu_count() or 1
+        self.jobs = cap_jobs(jobs)
         self.workers = Workers(self.jobs)
         self._kept: OrderedDict[int, Article | None] = OrderedDict()
         self._sizes: array[int] | None = None  # -1: the file is gone
-        self._mtimes = array("q")
+        self._stamps = array("q")
+        self.newest = 0  # the latest mtime or ctime of any record file, in nanoseconds
+        self.warnings: list[Problem] = []  # about the cache, for the build to report
 
     def stat_columns(self) -> tuple[array[int], array[int]]:
-        """Every record file's size (-1: gone) and mtime, looked at once a build."""
+        """Every record file's size (-1: gone) and stamp, looked at once a build."""
         if self._sizes is None:
             self._sizes = array("q")
             for path in self.paths:
-                found = file_stat(path)
-                self._sizes.append(-1 if found is None else found[0])
-                self._mtimes.append(0 if found is None else found[1])
-        return self._sizes, self._mtimes
+                try:
+                    size, stamp, changed = _stat_fields(os.stat(path))
+                except OSError:
+                    size, stamp, changed = -1, RACY, 0
+                self._sizes.append(size)
+                self._stamps.append(stamp)
+                self.newest = max(self.newest, changed)
+        return self._sizes, self._stamps
+
+    @property
+    def settled(self) -> bool:
+        """True when no record file is too new for its stat to be trusted."""
+        self.stat_columns()
+        return time.time_ns() - self.newest >= RACY_NS
 
     def stat(self, index: int) -> tuple[int, int] | None:
-        """The size and mtime of record `index` (None: gone)."""
-        sizes, mtimes = self.stat_columns()
-        return None if sizes[index] < 0 else (sizes[index], mtimes[index])
+        """The size and stamp of record `index` (None: gone)."""
+        sizes, stamps = self.stat_columns()
+        return None if sizes[index] < 0 else (sizes[index], stamps[index])
 
     def scan(self, advance: Callable[[int], None] = lambda n: None) -> Scan:
         """Every record's digest and problems.
@@ -202,7 +241,7 @@ class Records:
             found = self._compare_with_snapshot(snapshot)
         else:
             found = self._compare_with_store(snapshot)
-        reused, copied, stale, touched, gone, sizes, mtimes = found
+        reused, copied, stale, touched, gone, sizes, stamps = found
         del found
         parsed = self._parse(stale)
         table = snapshot.table.continuing() if snapshot is not None else DigestTable()
@@ -227,8 +266,8 @@ class Records:
             # until this scan saves its own, so one stopped halfway (and committed
             # with what it had stored) cannot leave one that no longer matches them.
             self.store.save_snapshot(())
-            for path, size, mtime in touched:
-                self.store.touch(path, size, mtime)
+            for path, size, stamp in touched:
+                self.store.touch(path, size, stamp)
             run = -1  # where the current run of copied records starts
             new_rows: list[Row] = []  # parsed in this chunk, stored at its end
             for start in range(0, len(self.paths), _FETCH):
@@ -247,18 +286,19 @@ class Records:
                         copy(run, index, copied[run] - 1)
                         run = -1
                     path = self.paths[index]
+                    summary: Summary
                     if reused[index]:
                         digest_hash, summary = stored_rows[path]
                     else:
                         row = next(parsed)
                         new_rows.append(row)
-                        digest_hash, summary = row[3], row[4]
-                        sizes[index], mtimes[index] = row[1], row[2]
-                    digest, found = pickle.loads(summary)
+                        digest_hash, summary = row[3], decode_summary(row[4])
+                        sizes[index], stamps[index] = row[1], row[2]
+                    digest, record_problems = summary
                     table.append(digest)
                     hashes.extend(digest_hash)
-                    if found:
-                        problems[index] = tuple(found)
+                    if record_problems:
+                        problems[index] = tuple(record_problems)
                     advance(1)
                 self.store.put(new_rows)
                 new_rows.clear()
@@ -272,10 +312,10 @@ class Records:
                     table.blobs(),
                     [
                         ("hashes", result.hashes),
-                        ("problems", pickle.dumps(problems, pickle.HIGHEST_PROTOCOL)),
+                        ("problems", encode(sorted(problems.items()))),
                         ("paths", _paths_digest(self.paths)),
                         ("sizes", bytes(sizes)),
-                        ("mtimes", bytes(mtimes)),
+                        ("stamps", bytes(stamps)),
                     ],
                 )
             )
@@ -291,7 +331,7 @@ class Records:
         stale: list[str] = []
         touched: list[tuple[str, int, int]] = []
         gone: list[str] = []  # stored records whose files are no longer there
-        sizes, mtimes = array("q"), array("q")  # what the rows will hold after this scan
+        sizes, stamps = array("q"), array("q")  # what the rows will hold after this scan
         stored_paths = hashlib.blake2b(digest_size=16)
         known = enumerate(self.store.stats())  # in path order, like self.paths
         rank, stored = next(known, (-1, None))
@@ -304,20 +344,20 @@ class Records:
                 rank, stored = next(known, (-1, None))
             if stored is not None and stored[0] == path:
                 matched = rank
-                same, stat = _unchanged(path, stored[1:], self.stat(index))
+                same, now = _unchanged(path, stored[1:], self.stat(index), self.settled)
             else:
-                same, stat = False, None
+                same, now = False, None
             if not same:
                 stale.append(path)
                 sizes.append(0)  # filled in when parsed
-                mtimes.append(0)
+                stamps.append(0)
                 continue
             reused[index] = 1
-            if stat is not None:
-                touched.append((path, *stat))
-            size, mtime = stat if stat is not None else stored[1:3]  # type: ignore[index]
+            if now is not None:
+                touched.append((path, *now))
+            size, stamp = now if now is not None else stored[1:3]  # type: ignore[index]
             sizes.append(size)
-            mtimes.append(mtime)
+            stamps.append(stamp)
             at = rank * HASH_SIZE
             if snapshot is not None and snapshot.hashes[at : at + HASH_SIZE] == stored[3]:  # type: ignore[index]
                 copied[index] = rank + 1
@@ -329,37 +369,37 @@ class Records:
         del known
         if snapshot is not None and stored_paths.digest() != snapshot.paths:
             copied = array("i", bytes(4 * len(self.paths)))  # not the rows it was taken from
-        return reused, copied, stale, touched, gone, sizes, mtimes
+        return reused, copied, stale, touched, gone, sizes, stamps
 
     def _compare_with_snapshot(self, snapshot: _Snapshot) -> _Comparison:
         """`_compare_with_store` for the same files as the snapshot's: their rows are
-        the snapshot's, and only files whose size or mtime moved are looked at."""
-        now_sizes, now_mtimes = self.stat_columns()
+        the snapshot's, and only files whose size or stamp moved are looked at."""
+        now_sizes, now_stamps = self.stat_columns()
         moved = [
             index
-            for index, (size, was_size, mtime, was_mtime) in enumerate(
-                zip(now_sizes, snapshot.sizes, now_mtimes, snapshot.mtimes, strict=True)
+            for index, (size, was_size, stamp, was_stamp) in enumerate(
+                zip(now_sizes, snapshot.sizes, now_stamps, snapshot.stamps, strict=True)
             )
-            if size != was_size or mtime != was_mtime
+            if size != was_size or stamp != was_stamp
         ]
         count = len(self.paths)
         reused = bytearray(b"\1") * count
         copied = array("i", range(1, count + 1))
-        sizes, mtimes = array("q", snapshot.sizes), array("q", snapshot.mtimes)
+        sizes, stamps = array("q", snapshot.sizes), array("q", snapshot.stamps)
         stale: list[str] = []
         touched: list[tuple[str, int, int]] = []
         for index in moved:
             path = self.paths[index]
             at = index * HASH_SIZE
-            stored = (sizes[index], mtimes[index], snapshot.hashes[at : at + HASH_SIZE])
-            same, stat = _unchanged(path, stored, self.stat(index))
+            stored = (sizes[index], stamps[index], snapshot.hashes[at : at + HASH_SIZE])
+            same, now = _unchanged(path, stored, self.stat(index), self.settled)
             if not same:
                 reused[index] = copied[index] = 0
                 stale.append(path)
-            elif stat is not None:
-                touched.append((path, *stat))
-                sizes[index], mtimes[index] = stat
-        return reused, copied, stale, touched, [], sizes, mtimes
+            elif now is not None:
+                touched.append((path, *now))
+                sizes[index], stamps[index] = now
+        return reused, copied, stale, touched, [], sizes, stamps
 
     def _snapshot(self) -> _Snapshot | None:
         """The last scan's snapshot, or None when there is none that can be used."""
@@ -368,15 +408,22 @@ class Records:
             return None
         try:
             table = DigestTable.from_blobs(pieces)
-            sizes, mtimes = array("q"), array("q")
+            sizes, stamps = array("q"), array("q")
             sizes.frombytes(pieces["sizes"])
-            mtimes.frombytes(pieces["mtimes"])
-            problems = pickle.loads(pieces["problems"])
-            snapshot = _Snapshot(pieces["paths"], table, pieces["hashes"], problems, sizes, mtimes)
-        except Exception:  # an unreadable snapshot is simply not used
+            stamps.frombytes(pieces["stamps"])
+            problems = {
+                index: tuple(found)
+                for index, found in _SNAPSHOT_PROBLEMS.decode(pieces["problems"])
+            }
+            snapshot = _Snapshot(pieces["paths"], table, pieces["hashes"], problems, sizes, stamps)
+        except (KeyError, ValueError, msgspec.DecodeError):  # an unreadable snapshot is not used
             return None
         rows = len(table)
-        if len(snapshot.hashes) != rows * HASH_SIZE or not len(sizes) == len(mtimes) == rows:
+        if (
+            len(snapshot.hashes) != rows * HASH_SIZE
+            or not len(sizes) == len(stamps) == rows
+            or any(not 0 <= index < rows for index in problems)
+        ):
             return None
         return snapshot
 
@@ -384,8 +431,8 @@ class Records:
         if self.jobs <= 1 or len(paths) < _IN_PROCESS:
             yield from map(parse_file, paths)
             return
-        chunks = (paths[start : start + _CHUNK] for start in range(0, len(paths), _CHUNK))
-        for rows in self.workers.map(parse_files, chunks):
+        chunks = [paths[start : start + _CHUNK] for start in range(0, len(paths), _CHUNK)]
+        for rows in self.workers.map(parse_files, chunks, len(chunks)):
             yield from rows
 
     def fetch(self, indexes: Iterable[int]) -> dict[int, Article]:
@@ -412,23 +459,23 @@ class Records:
 
 
 def _unchanged(
-    path: str, stored: tuple[int, int, bytes], now: tuple[int, int] | None
+    path: str, stored: tuple[int, int, bytes], now: tuple[int, int] | None, settled: bool
 ) -> tuple[bool, tuple[int, int] | None]:
-    """Whether the file still holds what the store parsed (same size and mtime, or else
-    the same bytes), and the new size and mtime the store should learn, if any."""
-    size, mtime_ns, digest_hash = stored
+    """Whether the file still holds what the store parsed (same size and stamp, or else
+    the same bytes), and the new size and stamp the store should learn, if any: only
+    when every record file is `settled`, so a file written this instant is looked at
+    again next time."""
+    size, stamp, digest_hash = stored
     if now is None:
         return False, None
-    if now == (size, mtime_ns):
+    if now == (size, stamp) and stamp != RACY:
         return True, None
     if now[0] != size:
         return False, None
-    try:
-        with open(path, "rb") as f:
-            same = content_hash(f.read()) == digest_hash
-    except OSError:
+    found = read_file(path)
+    if isinstance(found, Problem):
         return False, None
-    settled = time.time_ns() - now[1] >= RACY_NS
+    same = content_hash(found[0]) == digest_hash
     return same, now if same and settled else None
 
 
@@ -441,12 +488,34 @@ def _paths_digest(paths: list[str]) -> bytes:
 
 
 def file_stat(path: str | os.PathLike[str]) -> tuple[int, int] | None:
-    """A file's size and mtime in nanoseconds, or None when it cannot be looked at."""
+    """A file's size and stamp, or None when it cannot be looked at (see `_stat_fields`)."""
     try:
-        stat = os.stat(path)
+        st = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
-    return stat.st_size, stat.st_mtime_ns
+    return _stat_fields(st)[:2]
+
+
+def _stat_fields(st: os.stat_result) -> tuple[int, int, int]:
+    """A file's size, stamp and the time it last changed in any way.
+
+    Like git's index, the stamp covers the mtime, the ctime, the inode and the device:
+    an edit that keeps the size and puts the mtime back (`touch -d`, `cp -p`, `rsync -t`,
+    `tar --mtime`) still moves the ctime, which no program can set, and a file put in
+    another's place has another inode. It is a 63-bit hash of the four, never `RACY`.
+    """
+    stamp = hash((st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)) & _STAMP_BITS
+    return st.st_size, stamp, max(st.st_mtime_ns, st.st_ctime_ns)
+
+
+_STAMP_BITS = 2**63 - 1
+_SNAPSHOT_PROBLEMS = msgspec.json.Decoder(list[tuple[int, list[Problem]]])
+
+
+def cap_jobs(jobs: int | None) -> int:
+    """Worker processes to use: as asked, but never more than this machine's cores."""
+    cores = os.cpu_count() or 1
+    return max(1, min(jobs or cores, cores))
 
 
 def _utf8(path: str) -> bool:

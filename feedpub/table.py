@@ -10,9 +10,10 @@ end in arrays of their own, each record's starting at `first_mention[record]`.
 from __future__ import annotations
 
 import math
-import pickle
 from array import array
 from collections.abc import Iterable, Iterator
+
+import msgspec
 
 from feedpub.types import DigestRow
 
@@ -176,12 +177,13 @@ class DigestTable:
         """The table as (name, bytes) pieces, one column at a time: see `from_blobs`."""
         for name in _ARRAYS:
             yield name, bytes(getattr(self, name))
-        names = (self.strings, self.topic_lists, self.big_quality)
-        yield "names", pickle.dumps(names, pickle.HIGHEST_PROTOCOL)
+        names = (self.strings, self.topic_lists, sorted(self.big_quality.items()))
+        yield "names", msgspec.json.encode(names)
 
     @classmethod
     def from_blobs(cls, blobs: dict[str, bytes]) -> DigestTable:
-        """The table `blobs` gave (raises KeyError or ValueError when it cannot)."""
+        """The table `blobs` gave, checked so that every index it holds points into it
+        (raises KeyError or ValueError when it cannot)."""
         table = cls()
         for name in _ARRAYS:
             column = getattr(table, name)
@@ -190,22 +192,59 @@ class DigestTable:
             else:
                 del column[:]
                 column.frombytes(blobs[name])
-        table.strings, table.topic_lists, table.big_quality = pickle.loads(blobs["names"])
+        strings, topic_lists, big_quality = _NAMES.decode(blobs["names"])
+        table.strings, table.topic_lists = strings, [tuple(t) for t in topic_lists]
+        table.big_quality = dict(big_quality)
         table._string_ids = {s: i for i, s in enumerate(table.strings)}
         table._topic_ids = {t: i for i, t in enumerate(table.topic_lists)}
-        rows = len(table)
-        if any(len(getattr(table, n)) != rows for n in _ROW_COLUMNS) or (
-            len(table.first_mention) != rows + 1
-            or table.first_mention[-1] != len(table.mention_key)
-            or any(len(getattr(table, n)) != len(table.mention_key) for n in _MENTION_COLUMNS)
-        ):
-            raise ValueError("columns of different lengths")
-        if table.quality.count(_BIG_QUALITY) != len(table.big_quality) or any(
-            table.quality[record] != _BIG_QUALITY for record in table.big_quality
-        ):
-            raise ValueError("qualities out of step")
+        table._check()
         return table
 
+    def _check(self) -> None:
+        """Raise ValueError unless the columns fit together: one length per kind of row,
+        indexes within their tables, mention runs in order, dates that are dates."""
+        rows = len(self)
+        if any(len(getattr(self, n)) != rows for n in _ROW_COLUMNS) or (
+            len(self.first_mention) != rows + 1
+            or self.first_mention[0] != 0
+            or self.first_mention[-1] != len(self.mention_key)
+            or any(len(getattr(self, n)) != len(self.mention_key) for n in _MENTION_COLUMNS)
+        ):
+            raise ValueError("columns of different lengths")
+        if any(a > b for a, b in zip(self.first_mention, self.first_mention[1:], strict=False)):
+            raise ValueError("mentions out of order")
+        if len(self._string_ids) != len(self.strings) or len(self._topic_ids) != len(
+            self.topic_lists
+        ):
+            raise ValueError("names listed twice")
+        for column in _NAME_COLUMNS:
+            _check_indexes(getattr(self, column), len(self.strings))
+        _check_indexes(self.topics, len(self.topic_lists))
+        if self.state and max(self.state) > DRAFT:
+            raise ValueError("an unknown record state")
+        dates = [t for t in self.timestamp if t == t]
+        mention_dates = [t for t in self.mention_timestamp if t == t]  # NaN: no date
+        if len(dates) != rows or not _within(dates) or not _within(mention_dates):
+            raise ValueError("a date out of range")
+        if self.quality.count(_BIG_QUALITY) != len(self.big_quality) or any(
+            not 0 <= record < rows or self.quality[record] != _BIG_QUALITY
+            for record in self.big_quality
+        ):
+            raise ValueError("qualities out of step")
+
+
+def _within(dates: list[float]) -> bool:
+    return not dates or (min(dates) >= _EARLIEST and max(dates) <= _LATEST)
+
+
+def _check_indexes(column: array[int], size: int) -> None:
+    if column and not (min(column) >= NONE and max(column) < size):
+        raise ValueError("an index out of range")
+
+
+# The snapshot's tables of names: strings, topic lists and qualities too big for an array.
+_NAMES = msgspec.json.Decoder(tuple[list[str], list[list[str]], list[tuple[int, int]]])
+_EARLIEST, _LATEST = -1e12, 1e12  # seconds since 1970: years 1000-9999 are well inside
 
 _ROW_COLUMNS = ("key", "timestamp", "domain", "name", "topics", "type", "category", "quality")
 _MENTION_COLUMNS = ("mention_key", "mention_timestamp", "mention_domain", "mention_name")

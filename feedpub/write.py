@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import stat
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import TracebackType
 
 from feedpub.errors import OutputError
 
 TEMP_MARK = ".feedpub-tmp-"
 MANIFEST = ".feedpub-manifest.json"
+# `.<target name>.feedpub-tmp-<16 random hex digits>`: the only names cleaned up.
+_TEMPORARY = re.compile(r"\..+\.feedpub-tmp-[0-9a-f]{16}\Z", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,30 +88,69 @@ class Output:
             _unlock_folder(self._lock)
             self._lock = None
 
+    def abort(self) -> None:
+        """Remove the temporary files not yet renamed into place, and let go of the folder:
+        a build that fails (a full disk, Ctrl-C, a bad record found late) leaves the
+        folder as it found it."""
+        for temp, _ in self.pending:
+            temp.unlink(missing_ok=True)
+        self.pending = []
+        self.close()
+
+    def exit(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        """For `ExitStack.push`: abort on any exception, else just close."""
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
     def keep(self, relpath: str) -> None:
         safe_path(self.folder, relpath)
         self.wanted.add(relpath)
         self.unchanged.append(relpath)
 
-    def finish(self) -> Plan:
-        _commit(self.pending)
-        self.pending = []
-        removed = []
+    def to_remove(self) -> list[str]:
+        """The files an earlier build wrote that nobody put or kept: `finish` removes them.
+
+        Never a file that is also wanted under another spelling (a manifest edited by
+        hand, a folder that ignores case), nor anything outside the folder.
+        """
+        wanted = None
+        found = []
         for relpath in sorted(set(self.owned) - self.wanted - {MANIFEST}):
-            try:
-                target = safe_path(self.folder, relpath)
-            except OutputError:
-                continue  # a manifest edited by hand never makes feedpub delete outside
-            if _is_owned_file(self.folder, target):
-                removed.append(relpath)
-                if not self.dry_run:
-                    target.unlink(missing_ok=True)
-                    _remove_empty_folders(self.folder, target.parent)
+            target = self.folder.joinpath(relpath)  # read_manifest checked the path
+            if not _is_owned_file(self.folder, target):
+                continue
+            if wanted is None:
+                wanted = {_identity(self.folder / p) for p in self.wanted} - {None}
+            if _identity(target) not in wanted:
+                found.append(relpath)
+        return found
+
+    def finish(self) -> Plan:
+        try:
+            _commit(self.pending)
+        except BaseException:
+            self.abort()
+            raise
+        self.pending = []
+        removed = self.to_remove()
+        if not self.dry_run:
+            for relpath in removed:
+                target = self.folder.joinpath(relpath)
+                target.unlink(missing_ok=True)
+                _remove_empty_folders(self.folder, target.parent)
         # The manifest goes last, so a build killed half-way still owns what it wrote.
         self.put(MANIFEST, manifest_bytes(self.wanted - {MANIFEST}))
-        _commit(self.pending)
-        self.pending = []
-        self.close()
+        try:
+            _commit(self.pending)
+        finally:
+            self.abort()
         return Plan(
             tuple(sorted(self.created)),
             tuple(sorted(self.changed)),
@@ -138,13 +182,38 @@ def _write(out: Output, files: Mapping[str, bytes]) -> Plan:
 
 
 def read_manifest(output: Path) -> list[str]:
-    """The files an earlier build wrote, as it recorded them; [] when unknown."""
+    """The files an earlier build wrote, as it recorded them; [] when unknown.
+
+    The manifest is input like any other: only entries spelled as feedpub writes paths
+    (relative, `/`-separated, nothing hidden, no `.`, `..` or empty parts) are taken, so
+    no entry can name a file feedpub writes under another spelling, or one outside.
+    """
     data = read_existing(output / MANIFEST)
     try:
         files = json.loads(data or b"null")["files"]
     except (ValueError, TypeError, KeyError):
         return []
-    return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
+    if not isinstance(files, list):
+        return []
+    return [f for f in files if isinstance(f, str) and _is_plain_path(f)]
+
+
+def _is_plain_path(relpath: str) -> bool:
+    """True for a relative path in the one spelling feedpub writes."""
+    parts = relpath.split("/")
+    return relpath != MANIFEST and all(
+        part and not part.startswith(".") and "\\" not in part and part.isprintable()
+        for part in parts
+    )
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode of a file, which two spellings of one file share."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def manifest_bytes(paths: Iterable[str]) -> bytes:
@@ -199,12 +268,17 @@ def read_existing(path: Path) -> bytes | None:
 
 
 def remove_stale_temporaries(output: Path) -> list[Path]:
-    """Delete temporary files a killed build left behind; return what was removed."""
+    """Delete temporary files a killed build left behind; return what was removed.
+
+    Only names that `_write_temporary` makes, in folders feedpub writes to: never in a
+    hidden folder such as `.git`, never through a link, never anything else.
+    """
     removed = []
-    for folder, _, names in os.walk(output):  # does not follow links
+    for folder, folders, names in os.walk(output):  # does not follow links
+        folders[:] = [name for name in folders if not name.startswith(".")]
         for name in names:
-            if TEMP_MARK in name:
-                path = Path(folder, name)
+            path = Path(folder, name)
+            if _TEMPORARY.match(name) and path.is_file() and not path.is_symlink():
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
@@ -268,8 +342,8 @@ def _ensure_folder(output: Path, folder: Path) -> None:
 
 def _write_temporary(target: Path, data: bytes) -> Path:
     """Write `data` beside `target` under a temporary name; `_commit` renames it."""
-    temp = target.with_name(f".{target.name}{TEMP_MARK}{os.getpid()}")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    temp = target.with_name(f".{target.name}{TEMP_MARK}{secrets.token_hex(8)}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(temp, flags, 0o666)
         with os.fdopen(fd, "wb") as f:

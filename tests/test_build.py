@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, article, assert_valid_atom, feed_files, parse_feed, write_record
 from feedpub import Config, RecordsError, build, load_config
-from feedpub.errors import ConfigError
+from feedpub.cli import cli
+from feedpub.errors import ConfigError, ShrinkError
 from feedpub.group import group_feeds
 from feedpub.load import load_records
 from test_load import field_and_value, substituted
@@ -146,8 +148,81 @@ def test_any_values_give_feeds_that_parse_or_problems(
     config = Config(
         base_url="https://feeds.example.org/", source=root, output=root / "out", skip_invalid=True
     )
-    result = build(config)
+    result = build(config, allow_shrink=True)  # every record may be invalid
     assert all(SECRET_VALUE not in str(p) for p in result.problems)
     for feed_path in feed_files(root / "out"):
         assert SECRET_VALUE.encode() not in feed_path.read_bytes()
         parse_feed(feed_path)
+
+
+# --- a wrong or empty source folder never empties a published site ---------------------
+
+
+def _published(config: Config, count: int = 6) -> dict[str, tuple[bytes, int]]:
+    for n in range(count):
+        write_record(config.source, f"{n:02d}.md", article(n, topics=["AI", f"T{n}"]))
+    build(config)
+    return _state(config.output)
+
+
+def _state(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def _cli_build(config: Config, *extra: str) -> Result:
+    settings = config.source.parent / "feedpub.yaml"
+    settings.write_text(f"base_url: {config.base_url}\n", encoding="utf-8")
+    arguments = ["build", "--config", str(settings), str(config.source)]
+    arguments += ["-o", str(config.output), "--no-cache", *extra]
+    return CliRunner().invoke(cli, arguments, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_an_empty_source_folder_next_to_published_feeds_exits_1_and_changes_nothing(
+    config: Config, tmp_path: Path, check: bool
+) -> None:
+    before = _published(config)
+    empty = replace(config, source=tmp_path / "empty")
+    empty.source.mkdir()
+
+    result = _cli_build(empty, *(["--check"] if check else []))
+
+    assert result.exit_code == 1, result.output
+    assert "would publish no entry; nothing was written" in result.output
+    assert "--allow-shrink" in result.output
+    assert _state(config.output) == before
+
+
+def test_skip_invalid_with_every_record_invalid_exits_1(config: Config) -> None:
+    before = _published(config)
+    for path in config.source.iterdir():
+        path.write_text(path.read_text().replace("webUrl:", "webUrl: nope\nx:"))
+
+    result = _cli_build(config, "--skip-invalid")
+
+    assert result.exit_code == 1, result.output
+    assert "would publish no entry" in result.output
+    assert _state(config.output) == before
+
+
+def test_removing_more_than_half_of_the_feeds_needs_allow_shrink(config: Config) -> None:
+    before = _published(config, count=6)
+    for path in sorted(config.source.iterdir())[:5]:
+        path.unlink()
+
+    with pytest.raises(ShrinkError, match=r"would remove 20 of the 36 feed files"):
+        build(config)
+    assert _state(config.output) == before
+
+    result = _cli_build(config, "--allow-shrink")
+    assert result.exit_code == 0, result.output
+    assert len(feed_files(config.output, ".atom.xml")) == 4  # all, ai, t5, the provider
+    # Removing half or less needs no permission.
+    write_record(config.source, "07.md", article(7, topics=["AI", "T7"]))
+    write_record(config.source, "08.md", article(8, topics=["AI", "T8"]))
+    (config.source / "07.md").unlink()
+    build(config)

@@ -8,14 +8,18 @@ import random
 import re
 import shutil
 import sqlite3
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import article, feed_files, write_record
 from feedpub import Config, RecordsError, build
 from feedpub.cache import RecordStore
+from feedpub.cli import cli
 from feedpub.source import Records
 
 # The module, not the function the package exports under the same name.
@@ -271,3 +275,233 @@ def test_an_unreadable_snapshot_is_ignored(cached: Config) -> None:
     fresh = replace(cached, output=cached.output.parent / "fresh", cache_dir=None)
     build(fresh)
     assert tree(cached.output) == tree(fresh.output)
+
+
+# --- a store is input: it never runs code, never stops a build, never hides an edit ---
+
+
+class _Planted:
+    """Unpickling this creates a file: the proof that a stored pickle ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (str(self.marker),))
+
+
+OLD_NS = 1_600_000_000_000_000_000
+SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+
+
+def _settle(config: Config) -> None:
+    """Give every record an old mtime, so the store trusts what it stats."""
+    for path in config.source.iterdir():
+        os.utime(path, ns=(OLD_NS, OLD_NS))
+
+
+def _store(config: Config) -> Path:
+    assert config.cache_dir is not None
+    (found,) = config.cache_dir.glob("build-*.sqlite3")
+    return found
+
+
+def _no_cache_tree(config: Config, name: str) -> dict[str, bytes]:
+    fresh = replace(config, output=config.output.parent / name, cache_dir=None)
+    build(fresh)
+    return tree(fresh.output)
+
+
+def test_a_planted_pickle_in_the_store_never_runs(cached: Config, tmp_path: Path) -> None:
+    """A store from a checkout, an archive or a restored CI cache is data, never code:
+    pickles put in every column a build reads are never unpickled."""
+    import pickle
+
+    _settle(cached)
+    build(cached)
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_Planted(marker))
+    db = sqlite3.connect(_store(cached))
+    # Every value a build decodes, the rows' keys and stats left as they are, so the
+    # rows are taken as current.
+    db.execute("UPDATE records SET summary = ?, full = ?", (payload, payload))
+    db.execute("UPDATE snapshot SET data = ?", (payload,))
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('last_build', ?)", (payload.hex(),))
+    db.commit()
+    db.close()
+    write_record(cached.source, "00.md", article(0, title="Retitled"))
+
+    for run in (lambda: build(cached), lambda: build_module.check(cached)):
+        run()
+        assert not marker.exists()
+    assert tree(cached.output) == _no_cache_tree(cached, "fresh")
+
+
+def test_an_edit_that_keeps_the_size_and_the_mtime_is_seen(cached: Config) -> None:
+    """`touch -d`, `cp -p`, `rsync -t` and `tar --mtime` put an mtime back; the ctime
+    and the inode still move, and the store keys on them too."""
+    _settle(cached)
+    build(cached)
+    path = cached.source / "03.md"
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert "title: Article 3\n" in text
+    path.write_text(text.replace("title: Article 3\n", "title: Article X\n"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+    build(cached)
+
+    assert b"Article X" in (cached.output / "all.atom.xml").read_bytes()
+    assert tree(cached.output) == _no_cache_tree(cached, "fresh")
+    # An edit that breaks the record, its size and mtime kept, is an error at once.
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("webUrl: https", "webUrl: xxxxx"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    with pytest.raises(RecordsError, match="1 error"):
+        build(replace(cached, output=cached.output.parent / "other"))
+    assert build_module.check(cached).has_errors
+
+
+def test_a_cache_that_is_a_file_or_a_folder_gives_a_warning_not_a_failure(
+    cached: Config, tmp_path: Path
+) -> None:
+    expected = _no_cache_tree(cached, "fresh")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    result = build(replace(cached, cache_dir=blocked))
+    assert tree(cached.output) == expected
+    assert [p.severity for p in result.problems] == ["warning"]
+    assert "building without it" in str(result.problems[0])
+
+    assert cached.cache_dir is not None
+    folder = cached.cache_dir
+    store_path = build_module.store_path(folder, cached.source, cached.output)
+    store_path.mkdir(parents=True)  # a folder where the store's file goes
+    shutil.rmtree(cached.output)
+    result = build(cached)
+    assert tree(cached.output) == expected
+    assert any("building without it" in str(p) for p in result.warnings)
+    assert store_path.is_dir()
+
+
+def _mutate_store(db: sqlite3.Connection, data: st.DataObject) -> None:
+    """Put random values into random cells of the store's tables, and random rows."""
+    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    value = st.one_of(
+        st.none(),
+        st.integers(min_value=-(2**63), max_value=2**63 - 1),
+        st.floats(allow_nan=True),
+        st.text(max_size=40),
+        st.binary(max_size=64),
+    )
+    for _ in range(data.draw(st.integers(1, 6), label="edits")):
+        table = data.draw(st.sampled_from(tables), label="table")
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+        rowids = [row[0] for row in db.execute(f"SELECT rowid FROM {table}")]
+        if rowids and data.draw(st.booleans(), label="change a cell"):
+            column = data.draw(st.sampled_from(columns), label="column")
+            rowid = data.draw(st.sampled_from(rowids), label="row")
+            cell = data.draw(value, label="value")
+            db.execute(f"UPDATE OR REPLACE {table} SET {column} = ? WHERE rowid = ?", (cell, rowid))
+        else:
+            cells = [data.draw(value, label="value") for _ in columns]
+            marks = ",".join("?" * len(columns))
+            db.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", cells)
+    db.commit()
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=SLOW_OK)
+@given(data=st.data())
+def test_whatever_the_store_holds_a_build_gives_the_feeds_of_the_records(
+    hostile_site: HostileSite, data: st.DataObject
+) -> None:
+    """Random bytes, flipped bits, random rows and cells: every build exits 0 with the
+    same feeds as a build without a cache."""
+    config, expected, good_store = hostile_site.config, hostile_site.tree, hostile_site.store
+    write_record(config.source, "05.md", article(5, topics=["AI", "T2"], related=[related(5)]))
+    store = _store(config)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{store}{suffix}").unlink(missing_ok=True)
+    how = data.draw(st.sampled_from(["bytes", "bits", "rows"]), label="damage")
+    if how == "bytes":
+        store.write_bytes(data.draw(st.binary(max_size=4096), label="store"))
+    elif how == "bits":
+        damaged = bytearray(good_store)
+        for _ in range(data.draw(st.integers(1, 8), label="flips")):
+            at = data.draw(st.integers(0, len(damaged) * 8 - 1), label="bit")
+            damaged[at // 8] ^= 1 << (at % 8)
+        store.write_bytes(bytes(damaged))
+    else:
+        store.write_bytes(good_store)
+        with sqlite3.connect(store) as db:
+            _mutate_store(db, data)
+        db.close()
+    if data.draw(st.booleans(), label="edit a record"):
+        write_record(config.source, "05.md", article(5, title="Edited"))
+        expected = _no_cache_tree(config, f"fresh-{data.draw(st.integers(0, 10**9))}")
+    result = runner().invoke(cli, ["build", *_cli_options(config)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert tree(config.output) == expected
+
+
+@dataclass(frozen=True, repr=False)
+class HostileSite:
+    config: Config
+    tree: dict[str, bytes]
+    store: bytes  # the store's bytes after two builds
+
+    def __repr__(self) -> str:
+        return f"HostileSite({self.config.source})"
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> HostileSite:
+    """A site built once with a cache, the feeds it gave and its store's bytes."""
+    root = tmp_path_factory.mktemp("hostile")
+    config = Config(
+        base_url="https://feeds.example.org/",
+        source=root / "seeds",
+        output=root / "feeds",
+        cache_dir=root / "cache",
+        jobs=1,
+    )
+    for n in range(12):
+        write_record(
+            config.source,
+            f"{n:02d}.md",
+            article(n, topics=["AI", f"T{n % 3}"], related=[related(n)]),
+        )
+    _settle(config)  # the store's rows are used as they are
+    build(config)
+    build(config)  # settled, with a snapshot and a last build to damage
+    store = _store(config)
+    with sqlite3.connect(store) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return HostileSite(config, tree(config.output), store.read_bytes())
+
+
+def _cli_options(config: Config) -> list[str]:
+    """The command line that builds `config`, whatever feedpub.yaml the folder holds."""
+    assert config.cache_dir is not None
+    settings = config.source.parent / "feedpub.yaml"
+    settings.write_text("title: feedpub\n", encoding="utf-8")
+    return [
+        "--config",
+        str(settings),
+        str(config.source),
+        "-o",
+        str(config.output),
+        "--base-url",
+        config.base_url,
+        "--cache-dir",
+        str(config.cache_dir),
+        "--jobs",
+        "1",
+        "-q",
+    ]
+
+
+def runner() -> CliRunner:
+    return CliRunner()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from conftest import article, write_record
+from feedpub import Config, build
 from feedpub.errors import OutputError
 from feedpub.write import (
     MANIFEST,
@@ -27,6 +32,9 @@ FILES = {
     "providers/news-example.rss.xml": b"<rss>news</rss>\n",
 }
 OLD_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09, far from any clock a test runs under
+
+
+build_module = importlib.import_module("feedpub.build")
 
 
 def feeds_only(plan: Plan) -> Plan:
@@ -138,7 +146,10 @@ def test_no_temporary_files_are_left_behind(tmp_path: Path) -> None:
 def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
     (out / "topics").mkdir(parents=True)
-    stale = [out / f".x{TEMP_MARK}123", out / "topics" / f".ai.atom.xml{TEMP_MARK}99"]
+    stale = [
+        out / f".x{TEMP_MARK}0123456789abcdef",
+        out / "topics" / f".ai.atom.xml{TEMP_MARK}99aa99aa99aa99aa",
+    ]
     for path in stale:
         path.write_bytes(b"<feed>half a fe")
     keep = out / "topics" / "notes.txt"
@@ -153,7 +164,7 @@ def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
 
 def test_remove_stale_temporaries_reports_what_it_removed(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
-    stale = tmp_path / "a" / f".f.rss.xml{TEMP_MARK}7"
+    stale = tmp_path / "a" / f".f.rss.xml{TEMP_MARK}7777777777777777"
     stale.write_bytes(b"")
     (tmp_path / "a" / "f.rss.xml").write_bytes(b"kept")
 
@@ -298,12 +309,15 @@ def test_symlink_at_the_temporary_name_is_not_followed(tmp_path: Path) -> None:
     out.mkdir()
     temp = out / f".all.atom.xml{TEMP_MARK}{os.getpid()}"
     temp.symlink_to(tmp_path / "planted.xml")
+    ours = out / f".all.atom.xml{TEMP_MARK}0123456789abcdef"
+    ours.symlink_to(tmp_path / "planted.xml")
 
     write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
 
     assert not (tmp_path / "planted.xml").exists()
     assert (out / "all.atom.xml").read_bytes() == b"<feed>all</feed>\n"
-    assert temporaries(out) == []
+    # Links are never feedpub's temporaries: not written through, not removed.
+    assert sorted(temporaries(out)) == sorted([temp, ours])
 
 
 def test_folder_at_a_target_file_path_is_an_output_error(tmp_path: Path) -> None:
@@ -449,3 +463,73 @@ def test_a_forked_worker_does_not_keep_the_folder_locked(tmp_path: Path) -> None
         for fd in (write, ready_read, ready_write):
             os.close(fd)
         os.waitpid(child, 0)
+
+
+# --- the manifest and the temporaries are input too -----------------------------------
+
+
+def _site(config: Config, count: int = 6) -> Config:
+    for n in range(count):
+        write_record(config.source, f"{n:02d}.md", article(n, topics=["AI", f"T{n % 3}"]))
+    return replace(config, cache_dir=config.output.parent / "cache")
+
+
+def test_manifest_entries_that_alias_a_wanted_file_delete_nothing(config: Config) -> None:
+    """`./all.atom.xml` and `topics//ai.atom.xml` name files the build wants: they are
+    not ours to remove under that spelling, and a wanted file that is missing is
+    written whatever the cache remembers."""
+    config = _site(config)
+    build(config)
+    expected = tree(config.output)
+    manifest = config.output / MANIFEST
+    listed = json.loads(manifest.read_text(encoding="utf-8"))
+    listed["files"] += ["./all.atom.xml", "topics//ai.atom.xml", "topics/./ai.rss.xml", "/x"]
+    manifest.write_text(json.dumps(listed), encoding="utf-8")
+
+    build(config)
+    assert tree(config.output) == expected
+    (config.output / "topics/ai.json").unlink()  # gone behind the cache's back
+    build(config)
+    assert tree(config.output) == expected
+
+
+def test_temporary_cleanup_removes_only_what_feedpub_names_so(config: Config) -> None:
+    config = _site(config)
+    out = config.output
+    theirs = [
+        out / ".git" / "objects" / f".pack{TEMP_MARK}0123456789abcdef",
+        out / f"notes{TEMP_MARK}.txt",
+        out / f".draft{TEMP_MARK}1234",
+        out / "topics" / f".ai.atom.xml{TEMP_MARK}0123456789ABCDEF",
+    ]
+    ours = out / "topics" / f".ai.atom.xml{TEMP_MARK}0123456789abcdef"
+    for path in [*theirs, ours]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"left here")
+
+    build(config)
+
+    assert all(path.read_bytes() == b"left here" for path in theirs)
+    assert not ours.exists()
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt(), OSError(28, "No space left on device")])
+def test_a_failed_build_leaves_the_site_as_it_was_and_no_temporary(
+    config: Config, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    """Ctrl-C or a full disk after the feeds were rendered: nothing is renamed into
+    place, and the temporaries the build wrote are gone at once, not at the next build."""
+    config = _site(config)
+    build(config)
+    before = tree(config.output)
+    write_record(config.source, "00.md", article(0, title="Retitled"))
+
+    def fail(*args: object) -> bytes:
+        raise failure
+
+    monkeypatch.setattr(build_module, "render_index", fail)
+    with pytest.raises(type(failure)):
+        build(config)
+
+    assert tree(config.output) == before
+    assert temporaries(config.output) == []

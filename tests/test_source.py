@@ -1,0 +1,64 @@
+"""Reading record files: only regular files, never more than a record may hold, and
+never more worker processes than there are cores or tasks."""
+
+from __future__ import annotations
+
+import os
+import threading
+import tracemalloc
+from pathlib import Path
+
+from feedpub.cache import decode_summary
+from feedpub.load import MAX_FILE_BYTES
+from feedpub.source import Records, Workers, parse_file
+
+
+def _problems(path: Path) -> list[str]:
+    row = parse_file(str(path))
+    _, problems = decode_summary(row[4])
+    return [str(p) for p in problems]
+
+
+def test_a_fifo_named_like_a_record_is_a_problem_not_a_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "x.md"
+    os.mkfifo(fifo)
+    found: list[list[str]] = []
+    reader = threading.Thread(target=lambda: found.append(_problems(fifo)), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    if reader.is_alive():  # let the stuck reader go before failing
+        with open(fifo, "wb"):
+            pass
+    assert found == [[f"{fifo}: not a regular file; records are files"]]
+
+
+def test_a_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.md"
+    with open(huge, "wb") as f:
+        f.truncate(64 * MAX_FILE_BYTES)  # sparse: costs no disk
+    tracemalloc.start()
+    try:
+        problems = _problems(huge)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert problems == [
+        f"{huge}:1: file too large: 134,217,728 bytes, more than the 2,097,152 a record may have"
+    ]
+    assert peak < MAX_FILE_BYTES  # not even one record's worth was read
+
+
+def test_no_more_workers_than_cores_or_tasks(tmp_path: Path) -> None:
+    cores = os.cpu_count() or 1
+    assert Workers(100_000).jobs == cores
+    workers = Workers(100_000)
+    try:
+        assert list(workers.map(abs, [-1], 1)) == [1]
+        assert workers._pool is not None
+        assert len(workers._pool._processes) == 1
+    finally:
+        workers.close()
+    from feedpub.cache import RecordStore
+
+    with RecordStore(None, tmp_path, tmp_path / "out") as store:
+        assert Records(tmp_path, store, jobs=100_000).jobs == cores
