@@ -26,3 +26,20 @@ class RecordsError(FeedpubError):
 
 class OutputError(FeedpubError):
     """The output folder cannot be written safely."""
+
+
+def escape_text(text: str) -> str:
+    """`text` safe to print: each character that is not printable written as an escape.
+
+    A stand-in until the shared one is merged; same name, signature and output.
+    """
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"

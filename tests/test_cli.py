@@ -315,3 +315,25 @@ def test_pre_commit_hooks_and_ci_example_use_real_commands() -> None:
         assert result.exit_code == 0, f"{command}: {result.output}"
         flags = [w for w in words if w.startswith("--")]
         assert all(flag in result.output for flag in flags), command
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "where"),
+    [
+        (f'base_url: {BASE}\ntitle: "News\\x1b[2J"\n', [], "feedpub.yaml:2: title: "),
+        (f'base_url: {BASE}\nauthor:\n  name: "a\\x00"\n', [], "feedpub.yaml:3: author.name: "),
+        ('base_url: "https://x.example/\\x1b[2J/"\n', [], "feedpub.yaml:1: base_url: "),
+        ("title: x\n", ["--base-url", "https://x.example/a b/"], "command line: base_url: "),
+        ("title: x\n", ["--base-url", "https://x.example/\x1b[2J/"], "command line: base_url: "),
+    ],
+)
+def test_bad_text_in_the_configuration_is_a_message_not_a_traceback(
+    folder: Path, config: str, args: list[str], where: str
+) -> None:
+    write_record(folder / "seeds", "a.md", article(1))
+    (folder / "feedpub.yaml").write_text(config)
+    code, _, err = invoke("build", *args)
+    assert code == 2  # a configuration error, like every other (see the README's table)
+    assert where in err
+    assert "Traceback" not in err and "\x1b" not in err and "\x00" not in err
+    assert not (folder / "feeds").exists()
