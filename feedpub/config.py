@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -223,7 +224,10 @@ def _to_config(values: Mapping[str, Any], where: Callable[..., str]) -> Config:
         if key in values:
             changes[key] = Path(values[key])
     if "jobs" in values:
-        changes["jobs"] = _positive_int(values["jobs"], "jobs", where("jobs"))
+        # More processes than CPUs only adds start-up time and memory; a huge number
+        # would start hundreds of them.
+        jobs = _positive_int(values["jobs"], "jobs", where("jobs"))
+        changes["jobs"] = min(jobs, os.cpu_count() or 1)
     if "cache_dir" in values:
         changes["cache_dir"] = Path(values["cache_dir"]) if values["cache_dir"] else None
     if "hub" in values:

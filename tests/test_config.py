@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,11 @@ def test_an_unknown_key_is_printed_escaped(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, BASE + '"col\\x1b[2Jour": red\n'))
     assert "feedpub.yaml:2: col\\x1b[2Jour: unknown key" in str(caught.value)
+
+
+def test_jobs_are_capped_at_the_cpu_count(tmp_path: Path) -> None:
+    cpus = os.cpu_count() or 1
+    assert load_config(write(tmp_path, BASE + "jobs: 100000\n")).jobs == cpus
+    assert load_config(write(tmp_path, BASE), jobs=100000).jobs == cpus  # --jobs
+    assert load_config(write(tmp_path, BASE), jobs=1).jobs == 1
+    assert load_config(write(tmp_path, BASE), jobs=cpus).jobs == cpus
