@@ -479,6 +479,7 @@ def serve(
                     _print_problems(e.problems)
                 click.echo(f"rebuild failed: {e}", err=True)
                 return
+            _print_problems(result.problems)  # as `build` does: skipped records, warnings
             changed = len(result.created) + len(result.changed) + len(result.removed)
             click.echo(f"rebuilt: {changed} files changed", err=True)
 

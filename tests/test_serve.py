@@ -291,3 +291,43 @@ def test_serve_command_watches_and_rebuilds(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_serve_watch_prints_the_problems_of_every_rebuild(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    write_record(seeds, "a.md", article(1))
+    write_record(seeds, "b.md", article(2))
+    (tmp_path / "feedpub.yaml").write_text("skip_invalid: true\n")
+    command = [sys.executable, "-m", "feedpub", "serve", str(tmp_path / "out"), "--port", "0"]
+    watching = ["--watch", "--source", str(seeds), "--base-url", "https://feeds.example.org/"]
+    process = subprocess.Popen(
+        [*command, *watching], cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    lines: list[str] = []
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")))
+    reader.start()
+
+    def wait_for(text: str, after: int = 0) -> int:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            found = [i for i, line in enumerate(lines) if i >= after and text in line]
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        raise AssertionError(f"no {text!r} on stderr: {lines}")
+
+    try:
+        serving = wait_for("Serving")
+        write_record(seeds, "b.md", article(2, webUrl="javascript:alert(1)"))
+        first = wait_for("rebuilt:", serving)
+        assert any("b.md:5: webUrl: not an absolute http(s) URL" in line for line in lines[:first])
+        time.sleep(0.05)  # a later mtime, for file systems with coarse timestamps
+        write_record(seeds, "a.md", article(1, title="Edited"))  # b.md is still bad
+        second = wait_for("rebuilt:", first + 1)
+        assert any("b.md:5: webUrl" in line for line in lines[first + 1 : second])
+        assert not any("Traceback" in line for line in lines)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        reader.join(timeout=10)
