@@ -214,11 +214,12 @@ def build(
             for path in paths:
                 click.echo(f"would {status} {config.output / path}", err=True)
         _print_diffs(diffs)
-        verdict = "are current" if result.is_current else "are NOT current: run feedpub build"
-        click.echo(f"{config.output}: the feeds {verdict}", err=True)
-        if not result.is_current:
-            raise SystemExit(1)
-        return
+        if result.is_current:
+            if not quiet:  # quiet: silence on success, the exit code says it
+                click.echo(f"{config.output}: the feeds are current", err=True)
+            return
+        click.echo(f"{config.output}: the feeds are NOT current: run feedpub build", err=True)
+        raise SystemExit(1)
     if quiet:
         return
     click.echo(
@@ -492,6 +493,7 @@ def serve(
                     _print_problems(e.problems)
                 click.echo(f"rebuild failed: {e}", err=True)
                 return
+            _print_problems(result.problems)  # as `build` does: skipped records, warnings
             changed = len(result.created) + len(result.changed) + len(result.removed)
             click.echo(f"rebuilt: {changed} files changed", err=True)
 

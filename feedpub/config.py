@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from feedpub.errors import ConfigError
+from feedpub.errors import ConfigError, escape_text
 from feedpub.load import normalise_domain, topic_key
 from feedpub.yamltext import Value, YamlError, parse_yaml
 
@@ -125,6 +126,12 @@ GROUPINGS = ("topic", "provider")
 FORMATS = ("atom", "rss", "json", "html")
 FEED_FORMATS = ("atom", "rss", "json")  # what an OPML subscription list can point at
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+_SPACES = re.compile(r"\s+")
+# What no feed can carry (XML 1.0 forbids it, or it is a control code that moves a
+# terminal's cursor), once whitespace is collapsed: C0, DEL, C1, surrogates, U+FFFE/F.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# RFC 3986: the characters a URL may hold; `%` only as the start of an escape.
+_URL_CHAR = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2}")
 
 
 def load_config(
@@ -178,7 +185,9 @@ def _read_file(path: Path) -> tuple[dict[str, Any], Callable[..., int | None]]:
     for key in data:
         if key not in _KEYS:
             known = ", ".join(sorted(_KEYS))
-            raise ConfigError(f"{path}:{doc.line(key)}: {key}: unknown key (known: {known})")
+            raise ConfigError(
+                f"{path}:{doc.line(key)}: {escape_text(str(key))}: unknown key (known: {known})"
+            )
     values: dict[str, Any] = dict(data)
     for key in ("source", "output", "cache_dir"):
         if isinstance(values.get(key), str):
@@ -203,7 +212,7 @@ def _to_config(values: Mapping[str, Any], where: Callable[..., str]) -> Config:
             )
         changes["language"] = language
     if "author" in values:
-        changes["author"] = _author(values["author"], where("author"))
+        changes["author"] = _author(values["author"], lambda *key: where("author", *key))
     elif "title" in changes:
         changes["author"] = Author(changes["title"])
     if "max_items" in values:
@@ -215,7 +224,10 @@ def _to_config(values: Mapping[str, Any], where: Callable[..., str]) -> Config:
         if key in values:
             changes[key] = Path(values[key])
     if "jobs" in values:
-        changes["jobs"] = _positive_int(values["jobs"], "jobs", where("jobs"))
+        # More processes than CPUs only adds start-up time and memory; a huge number
+        # would start hundreds of them.
+        jobs = _positive_int(values["jobs"], "jobs", where("jobs"))
+        changes["jobs"] = min(jobs, os.cpu_count() or 1)
     if "cache_dir" in values:
         changes["cache_dir"] = Path(values["cache_dir"]) if values["cache_dir"] else None
     if "hub" in values:
@@ -275,7 +287,9 @@ def _custom_feed(item: Any, i: int, where: Callable[..., str]) -> CustomFeed:
     for key in item:
         if key not in _FEED_KEYS:
             known = ", ".join(sorted(_FEED_KEYS))
-            raise ConfigError(f"{where(key)}: {label}.{key}: unknown key (known: {known})")
+            raise ConfigError(
+                f"{where(key)}: {label}.{escape_text(str(key))}: unknown key (known: {known})"
+            )
     if "name" not in item:
         raise ConfigError(f"{where()}: {label}.name: required")
     name = _text(item["name"], f"{label}.name", where("name"))
@@ -351,13 +365,36 @@ def _formats(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _text(value: Any, key: str, where: str) -> str:
+    """Text as record fields have it: whitespace collapsed, no control characters.
+
+    A control character is refused rather than removed: the file is the user's to fix,
+    and feedgen would refuse it later anyway, with a traceback.
+    """
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}: {key}: must be non-empty text")
-    return value.strip()
+    text = _SPACES.sub(" ", value).strip()
+    bad = _CONTROL.search(text)
+    if bad:
+        raise ConfigError(
+            f"{where}: {key}: a control character ({escape_text(bad.group())}) "
+            f"cannot be in a feed: '{escape_text(text)}'"
+        )
+    return text
 
 
 def _url(value: Any, key: str, where: str, *, folder: bool) -> str:
-    url = _text(value, key, where)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: {key}: must be non-empty text")
+    url = value.strip()
+    bad = next((ch for ch in _URL_CHAR.sub("", url)), None)
+    if bad is not None:
+        # Refused, not encoded: guessing whether `%` or a non-ASCII host was meant as
+        # typed could publish feed ids the user never wrote.
+        raise ConfigError(
+            f"{where}: {key}: {escape_text(repr(bad))} cannot be in a URL (percent-encode "
+            f"it, e.g. %20 for a space; a non-ASCII host in its xn-- form): "
+            f"'{escape_text(url)}'"
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"{where}: {key}: not an absolute http(s) URL: {url!r}")
@@ -368,23 +405,24 @@ def _url(value: Any, key: str, where: str, *, folder: bool) -> str:
     return url
 
 
-def _author(value: Any, where: str) -> Author:
+def _author(value: Any, where: Callable[..., str]) -> Author:
     if isinstance(value, str):
-        return Author(_text(value, "author", where))
+        return Author(_text(value, "author", where()))
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: author: must be a name or a mapping of name, email, uri")
-    unknown = set(value) - _AUTHOR_KEYS
+        raise ConfigError(f"{where()}: author: must be a name or a mapping of name, email, uri")
+    unknown = sorted(str(key) for key in set(value) - _AUTHOR_KEYS)
     if unknown:
         raise ConfigError(
-            f"{where}: author.{sorted(unknown)[0]}: unknown key (known: email, name, uri)"
+            f"{where(unknown[0])}: author.{escape_text(unknown[0])}: unknown key "
+            "(known: email, name, uri)"
         )
     if "name" not in value:
-        raise ConfigError(f"{where}: author.name: required")
-    email = _text(value["email"], "author.email", where) if value.get("email") else None
+        raise ConfigError(f"{where()}: author.name: required")
+    email = _text(value["email"], "author.email", where("email")) if value.get("email") else None
     if email is not None and "@" not in email:
-        raise ConfigError(f"{where}: author.email: not an email address: {email!r}")
-    uri = _url(value["uri"], "author.uri", where, folder=False) if value.get("uri") else None
-    return Author(_text(value["name"], "author.name", where), email, uri)
+        raise ConfigError(f"{where('email')}: author.email: not an email address: {email!r}")
+    uri = _url(value["uri"], "author.uri", where("uri"), folder=False) if value.get("uri") else None
+    return Author(_text(value["name"], "author.name", where("name")), email, uri)
 
 
 def _positive_int(value: Any, key: str, where: str) -> int:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from feedpub.load import find_record_paths
@@ -50,14 +52,14 @@ def resolve(root: Path, url_path: str) -> Path | None:
     if any(p in (".", "..") or p.startswith(".") or "\\" in p or "\0" in p for p in parts):
         return None
     path = root.joinpath(*parts)
-    if path.is_dir():
-        path = path / "index.html"
-    try:
+    try:  # a name or path too long for the file system (ENAMETOOLONG) names no file either
+        if path.is_dir():
+            path = path / "index.html"
         real = path.resolve(strict=True)
         real.relative_to(root.resolve())
+        return real if real.is_file() else None
     except (OSError, ValueError):
         return None
-    return real if real.is_file() else None
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
@@ -66,6 +68,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
     root: Path
     server_version = "feedpub-preview"
     sys_version = ""
+    # A request line too garbled to have a version is answered with a status line too,
+    # not as HTTP/0.9 (a bare body a client cannot tell from a file).
+    default_request_version = "HTTP/1.0"
 
     def do_GET(self) -> None:
         self._respond(with_body=True)
@@ -80,7 +85,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND, "Not found")
             return
         etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-        mtime = int(path.stat().st_mtime)
+        try:
+            mtime = int(path.stat().st_mtime)
+        except OSError:  # removed by a rebuild since it was read
+            self.send_error(HTTPStatus.NOT_FOUND, "Not found")
+            return
         if self._not_modified(etag, mtime):
             self.send_response(HTTPStatus.NOT_MODIFIED)
             self._validators(etag, mtime)
@@ -108,9 +117,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         since = self.headers.get("If-Modified-Since")
         if since is None:
             return False
-        try:
+        try:  # a date that is no date, or lies off the calendar, is ignored as RFC 9110 says
             return mtime <= parsedate_to_datetime(since).timestamp()
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return False
 
     def log_message(self, format: str, *args: object) -> None:
@@ -119,14 +128,23 @@ class PreviewHandler(BaseHTTPRequestHandler):
         super().log_message(format, *args)
 
 
-class _IPv6Server(ThreadingHTTPServer):
+class PreviewServer(ThreadingHTTPServer):
+    """The threading server, without a traceback for each reader that hangs up early."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the client closed or reset the connection: nothing went wrong here
+        super().handle_error(request, client_address)
+
+
+class _IPv6Server(PreviewServer):
     address_family = socket.AF_INET6
 
 
 def make_server(root: Path, bind: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
     """A preview server for `root`, bound but not yet serving (port 0 picks a free one)."""
     handler = type("Handler", (PreviewHandler,), {"root": root})
-    server_class = _IPv6Server if ":" in bind else ThreadingHTTPServer
+    server_class = _IPv6Server if ":" in bind else PreviewServer
     server = server_class((bind, port), handler)
     server.daemon_threads = True
     return server

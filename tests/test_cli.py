@@ -315,3 +315,47 @@ def test_pre_commit_hooks_and_ci_example_use_real_commands() -> None:
         assert result.exit_code == 0, f"{command}: {result.output}"
         flags = [w for w in words if w.startswith("--")]
         assert all(flag in result.output for flag in flags), command
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "where"),
+    [
+        (f'base_url: {BASE}\ntitle: "News\\x1b[2J"\n', [], "feedpub.yaml:2: title: "),
+        (f'base_url: {BASE}\nauthor:\n  name: "a\\x00"\n', [], "feedpub.yaml:3: author.name: "),
+        ('base_url: "https://x.example/\\x1b[2J/"\n', [], "feedpub.yaml:1: base_url: "),
+        ("title: x\n", ["--base-url", "https://x.example/a b/"], "command line: base_url: "),
+        ("title: x\n", ["--base-url", "https://x.example/\x1b[2J/"], "command line: base_url: "),
+    ],
+)
+def test_bad_text_in_the_configuration_is_a_message_not_a_traceback(
+    folder: Path, config: str, args: list[str], where: str
+) -> None:
+    write_record(folder / "seeds", "a.md", article(1))
+    (folder / "feedpub.yaml").write_text(config)
+    code, _, err = invoke("build", *args)
+    assert code == 2  # a configuration error, like every other (see the README's table)
+    assert where in err
+    assert "Traceback" not in err and "\x1b" not in err and "\x00" not in err
+    assert not (folder / "feeds").exists()
+
+
+def test_quiet_check_prints_nothing_when_the_feeds_are_current(folder: Path) -> None:
+    write_record(folder / "seeds", "a.md", article(1))
+    assert invoke("build", "--base-url", BASE)[0] == 0
+    code, out, err = invoke("build", "--check", "-q", "--base-url", BASE)
+    assert (code, out, err) == (0, "", "")
+    write_record(folder / "seeds", "b.md", article(2))
+    code, _, err = invoke("build", "--check", "-q", "--base-url", BASE)
+    assert code == 1 and "are NOT current" in err  # a failure still says why
+
+
+def test_an_output_option_naming_a_file_is_a_usage_error(folder: Path) -> None:
+    write_record(folder / "seeds", "a.md", article(1))
+    (folder / "afile").write_text("mine")
+    for command in (["build", "--base-url", BASE, "-o", "afile"], ["serve", "afile"]):
+        code, _, err = invoke(*command)
+        assert code == 2, command  # a bad option value, as the README's table says
+        assert "'afile' is a file" in err and "Traceback" not in err
+    assert (folder / "afile").read_text() == "mine"
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert "`-o` naming a file" in readme.split("| 2 |")[1].split("\n")[0]

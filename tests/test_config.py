@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,86 @@ def test_bad_override_is_blamed_on_the_command_line(tmp_path: Path) -> None:
     path = write(tmp_path, "base_url: https://x.example/\n")
     with pytest.raises(ConfigError, match=r"^command line: base_url"):
         load_config(path, base_url="nonsense")
+
+
+BASE = "base_url: https://x.example/\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (BASE + 'title: "News\\x1b[2J"\n', r"feedpub.yaml:2: title: "),
+        (BASE + 'description: "a\\x00b"\n', r"feedpub.yaml:2: description: "),
+        (BASE + 'title: "a\\uffffb"\n', r"feedpub.yaml:2: title: "),
+        (BASE + 'author: "Desk\\x07"\n', r"feedpub.yaml:2: author: "),
+        (BASE + 'author:\n  name: "Desk\\x08"\n', r"feedpub.yaml:3: author.name: "),
+        (BASE + 'author:\n  name: Desk\n  email: "d\\x1b@x.example"\n', r":4: author.email: "),
+        (BASE + 'feeds:\n  - name: ai\n    title: "AI\\x01"\n', r":4: feeds[0].title: "),
+        (BASE + 'feeds:\n  - name: ai\n    description: "\\x1b]0;pwned\\x07"\n', r":4: feeds"),
+        (BASE + 'feeds:\n  - name: ai\n    category: "x\\x7f"\n', r":4: feeds[0].category: "),
+    ],
+)
+def test_control_characters_in_text_values_are_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    error = str(caught.value)
+    assert message in error and "control character" in error
+    assert error.isprintable()  # escaped: \x1b, not the character
+
+
+def test_text_values_have_their_whitespace_collapsed_like_record_fields(tmp_path: Path) -> None:
+    # tab, line feed, form feed, NEL (C1), line separator: all whitespace, as in records
+    config = load_config(write(tmp_path, BASE + 'title: " A\\t ti\\x0ctle\\n\\x85 here\\u2028 "\n'))
+    assert config.title == "A ti tle here"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("base_url: https://x.example/a b/\n", "feedpub.yaml:1: base_url: "),
+        ('base_url: "https://x.example/a\\"b/"\n', "feedpub.yaml:1: base_url: "),
+        ("base_url: https://x.example/<script>/\n", "feedpub.yaml:1: base_url: "),
+        ('base_url: "https://x.example/\\x1b[2J/"\n', "feedpub.yaml:1: base_url: "),
+        ("base_url: https://x.example/café/\n", "feedpub.yaml:1: base_url: "),
+        ("base_url: https://bücher.example/\n", "feedpub.yaml:1: base_url: "),
+        ("base_url: https://x.example/a\\b/\n", "feedpub.yaml:1: base_url: "),
+        ("base_url: https://x.example/100%/\n", "feedpub.yaml:1: base_url: "),
+        (BASE + "site_url: https://x.example/{x}\n", "feedpub.yaml:2: site_url: "),
+        (BASE + "hub: https://hub.example/a|b\n", "feedpub.yaml:2: hub: "),
+        (BASE + "author:\n  name: A\n  uri: https://x.example/a b\n", ":4: author.uri: "),
+    ],
+)
+def test_urls_with_characters_a_url_cannot_hold_are_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    error = str(caught.value)
+    assert message in error and "cannot be in a URL" in error
+    assert error.isprintable()
+
+
+def test_urls_already_encoded_are_kept(tmp_path: Path) -> None:
+    url = "https://xn--bcher-kva.example/caf%C3%A9/~a;b=c/"
+    assert load_config(write(tmp_path, f"base_url: {url}\n")).base_url == url
+
+
+def test_bad_url_override_is_blamed_on_the_command_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^command line: base_url: .*cannot be in a URL"):
+        load_config(write(tmp_path, BASE), base_url="https://x.example/a b/")
+
+
+def test_an_unknown_key_is_printed_escaped(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, BASE + '"col\\x1b[2Jour": red\n'))
+    assert "feedpub.yaml:2: col\\x1b[2Jour: unknown key" in str(caught.value)
+
+
+def test_jobs_are_capped_at_the_cpu_count(tmp_path: Path) -> None:
+    cpus = os.cpu_count() or 1
+    assert load_config(write(tmp_path, BASE + "jobs: 100000\n")).jobs == cpus
+    assert load_config(write(tmp_path, BASE), jobs=100000).jobs == cpus  # --jobs
+    assert load_config(write(tmp_path, BASE), jobs=1).jobs == 1
+    assert load_config(write(tmp_path, BASE), jobs=cpus).jobs == cpus

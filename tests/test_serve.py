@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import http.client
+import re
+import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.utils import formatdate
 from pathlib import Path
 
@@ -33,15 +37,25 @@ def site(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def server(site: Path) -> Iterator[int]:
+@contextmanager
+def running(site: Path) -> Iterator[int]:
+    """A quiet server on a free port; on exit it has finished every request it took."""
     httpd = make_server(site, "127.0.0.1", 0)
     httpd.quiet = True  # type: ignore[attr-defined]
+    httpd.daemon_threads = False  # so server_close() waits for the request threads
     thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
     thread.start()
-    yield int(httpd.server_address[1])
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield int(httpd.server_address[1])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def server(site: Path) -> Iterator[int]:
+    with running(site) as port:
+        yield port
 
 
 def request(
@@ -152,6 +166,75 @@ def test_nothing_outside_no_hidden_files_no_listings(server: int, path: str) -> 
     assert b"outside" not in body
 
 
+def raw_request(port: int, data: bytes) -> bytes:
+    """What the server answers to `data` sent as is, read until it closes the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+LONG_NAME = "a" * 300  # more than NAME_MAX (255)
+LONG_PATH = "/".join(["b" * 200] * 25)  # more than PATH_MAX (4096), each name short enough
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (f"GET /{LONG_NAME} HTTP/1.0\r\n\r\n".encode(), 404),
+        (f"GET /{LONG_NAME}/all.atom.xml HTTP/1.0\r\n\r\n".encode(), 404),
+        (f"GET /{LONG_PATH} HTTP/1.0\r\n\r\n".encode(), 404),
+        (f"HEAD /topics/{LONG_PATH}.xml HTTP/1.0\r\n\r\n".encode(), 404),
+        (b"GET /all.atom.xml\x00 HTTP/1.0\r\n\r\n", 404),
+        (b"GET /%00 HTTP/1.0\r\n\r\n", 404),
+        (b"GET /topics%00/ai.atom.xml HTTP/1.0\r\n\r\n", 404),
+        (b"GET /\xff\xfe%ff%ed%a0%80 HTTP/1.0\r\n\r\n", 404),
+        (b"GET /" + b"c" * 70000 + b" HTTP/1.0\r\n\r\n", 414),
+        (b"\x00\x01\x02\r\n\r\n", 400),
+        (b"GET / HTTP/1.0\r\nIf-Modified-Since: Mon, 01 Jan 99999 00:00:00 GMT\r\n\r\n", 200),
+        (b"GET / HTTP/1.0\r\nIf-Modified-Since: Sat, 01 Jan 0001 00:00:00 +0100\r\n\r\n", 200),
+        (b"GET / HTTP/1.0\r\nIf-Modified-Since: Fri, 31 Dec 9999 23:59:59 -2359\r\n\r\n", 304),
+        (b"GET / HTTP/1.0\r\nIf-Modified-Since: Mon, 01 Jan 10 00:00:00 +9999\r\n\r\n", 200),
+        (b"GET / HTTP/1.0\r\nIf-Modified-Since: \x00\x1b[2J\r\n\r\n", 200),
+    ],
+    ids=lambda value: repr(value[:40]) if isinstance(value, bytes) else str(value),
+)
+def test_malformed_and_extreme_requests_get_a_status_line_and_print_nothing(
+    site: Path, capfd: pytest.CaptureFixture[str], request_bytes: bytes, status: int
+) -> None:
+    with running(site) as port:
+        answer = raw_request(port, request_bytes)
+    assert re.match(rb"HTTP/1\.[01] (\d{3}) ", answer), answer[:200]
+    assert int(answer[9:12]) == status
+    assert capfd.readouterr().err == ""
+
+
+def _hang_up(sock: socket.socket) -> None:
+    # SO_LINGER 0: close with a reset, as a reader that gives up does
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def test_a_client_that_hangs_up_early_is_not_an_error(
+    site: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (site / "big.json").write_bytes(b"x" * (32 << 20))  # far more than the socket buffers
+    with running(site) as port:
+        for data in (b"GET /big.json HTTP/1.0\r\n\r\n", b"GET /all.atom.xml HTTP/1.0\r\nHost"):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(data)
+            if b"big" in data:
+                assert sock.recv(1024).startswith(b"HTTP/1.0 200")
+            else:
+                time.sleep(0.2)  # the server is waiting for the rest of the headers
+            _hang_up(sock)
+        status, _, _ = request(port, "/all.atom.xml")
+        assert status == 200  # and it still serves
+    assert capfd.readouterr().err == ""
+
+
 def test_resolve_and_media_type(site: Path) -> None:
     assert resolve(site, "/topics/ai.atom.xml") == (site / "topics" / "ai.atom.xml").resolve()
     assert resolve(site, "/../secret.txt") is None
@@ -208,3 +291,43 @@ def test_serve_command_watches_and_rebuilds(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_serve_watch_prints_the_problems_of_every_rebuild(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    write_record(seeds, "a.md", article(1))
+    write_record(seeds, "b.md", article(2))
+    (tmp_path / "feedpub.yaml").write_text("skip_invalid: true\n")
+    command = [sys.executable, "-m", "feedpub", "serve", str(tmp_path / "out"), "--port", "0"]
+    watching = ["--watch", "--source", str(seeds), "--base-url", "https://feeds.example.org/"]
+    process = subprocess.Popen(
+        [*command, *watching], cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    lines: list[str] = []
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")))
+    reader.start()
+
+    def wait_for(text: str, after: int = 0) -> int:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            found = [i for i, line in enumerate(lines) if i >= after and text in line]
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        raise AssertionError(f"no {text!r} on stderr: {lines}")
+
+    try:
+        serving = wait_for("Serving")
+        write_record(seeds, "b.md", article(2, webUrl="javascript:alert(1)"))
+        first = wait_for("rebuilt:", serving)
+        assert any("b.md:5: webUrl: not an absolute http(s) URL" in line for line in lines[:first])
+        time.sleep(0.05)  # a later mtime, for file systems with coarse timestamps
+        write_record(seeds, "a.md", article(1, title="Edited"))  # b.md is still bad
+        second = wait_for("rebuilt:", first + 1)
+        assert any("b.md:5: webUrl" in line for line in lines[first + 1 : second])
+        assert not any("Traceback" in line for line in lines)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        reader.join(timeout=10)
