@@ -178,6 +178,48 @@ def test_secured_appears_in_no_problem() -> None:
     assert not any(SECRET in str(p) for p in problems)  # ...without its value
 
 
+HIDDEN = "hidden-c2VjcmV0"  # a part of a secured value, which nothing may show
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        # A duplicate key under secured: the key is part of the secured value.
+        f"secured: {{{HIDDEN}: 1, {HIDDEN}: 2}}\n",
+        f"secured:\n  {HIDDEN}: 1\n  {HIDDEN}: 2\n",
+        # A tag or a bad key under secured.
+        f"secured: !{HIDDEN} x\n",
+        f"secured: {{a: !{HIDDEN} x}}\n",
+        f"secured: [{{[{HIDDEN}]: x}}]\n",
+        # An alias copies the secured text into a field that is published or quoted.
+        f"secured: &s {HIDDEN}\ntitle: *s\n",
+        f"secured: &s {{domain: '{HIDDEN}!', name: x}}\nprovider: *s\n",
+        f"secured: [&s {HIDDEN}]\nrelated:\n  - title: *s\n    webUrl: https://o.example/\n",
+        f"secured: {{&k {HIDDEN}: 1}}\n*k : 2\n*k : 3\n",
+    ],
+)
+def test_nothing_under_secured_reaches_a_problem_or_an_article(front: str) -> None:
+    text = HEAD.replace("title: A record\n", "") + front + "title: A record\n---\n"
+    if "\ntitle: *s" in front:
+        text = text.replace("title: A record\n---", "---")
+    loaded, problems = parse(text)
+    assert problems  # each is reported...
+    assert not any(HIDDEN in str(p) or HIDDEN in p.field for p in problems)  # ...without it
+    assert HIDDEN not in repr(loaded)
+
+
+def test_an_alias_to_a_secured_value_is_an_error_naming_the_field() -> None:
+    text = HEAD.replace("title: A record", "title: *s").replace("---\n", "---\nsecured: &s x\n", 1)
+    loaded, problems = parse(text + "---\n")
+    assert loaded is None
+    assert [(p.line, p.field, p.is_error) for p in problems] == [(2 + 1, "title", True)]
+
+
+def test_an_alias_to_another_value_is_still_followed() -> None:
+    text = HEAD.replace("title: A record", "title: &t A record") + "excerpt: *t\n---\n"
+    assert load_one(text).excerpt == "A record"
+
+
 BODY = """\
 Intro <script>alert(1)</script> and <b onclick="x()">bold</b>.
 
