@@ -118,15 +118,42 @@ def _compose(text: str, newlines: list[int] | None) -> yaml.Node | None:
         mark = e.problem_mark
         if e.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
             mark = e.context_mark
-        line = _line(mark, newlines) if mark is not None else None
         context = f"{e.context}: " if e.context else ""
-        raise YamlError(f"invalid YAML: {context}{e.problem}", line) from e
+        message = f"invalid YAML: {context}{e.problem}"
+        quoted = _quoted_before(text, mark) if mark is not None else None
+        if quoted is not None:
+            # A quote left open swallows the lines up to the next quote, and LibYAML
+            # notices only after it: the mistake is where the swallowing began.
+            mark, end = quoted.start_mark, _line(quoted.end_mark, newlines)
+            lines = end - _line(mark, newlines) + 1
+            message += f" (a quoted value starting here runs over {lines} lines: a quote missing?)"
+        line = _line(mark, newlines) if mark is not None else None
+        raise YamlError(message, line) from e
     except yaml.reader.ReaderError as e:  # no mark; its position counts UTF-8 bytes
         line = text.encode("utf-8", "surrogatepass")[: e.position].count(b"\n") + 1
         char = e.character if isinstance(e.character, int) else ord(e.character)
         raise YamlError(f"invalid YAML: {e.reason} (U+{char:04X})", line) from e
     except yaml.YAMLError as e:
         raise YamlError(f"invalid YAML: {e}") from e
+
+
+def _quoted_before(text: str, mark: yaml.Mark) -> yaml.ScalarToken | None:
+    """The quoted scalar spanning lines that ends just before `mark`, if there is one."""
+    last = None
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if token.start_mark.index >= mark.index:
+                break
+            last = token
+    except yaml.YAMLError:
+        pass  # the tokens before the error are all we need
+    if (
+        isinstance(last, yaml.ScalarToken)
+        and last.style in ('"', "'")
+        and last.start_mark.line < last.end_mark.line
+    ):
+        return last
+    return None
 
 
 class _Loader(yaml.CBaseLoader):

@@ -159,6 +159,33 @@ def test_crlf_record_with_a_yaml_error_names_its_line() -> None:
     ]
 
 
+UNCLOSED = """\
+---
+title: A record
+excerpt: {q}Unclosed, and the next quote is lines later
+webUrl: https://news.example/a/1
+publishedDateTime: 2026-01-02T10:00:00Z
+provider:
+  name: {q}News Example{q}
+  domain: news.example
+---
+"""
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_an_unclosed_quote_is_reported_at_the_line_it_opens(quote: str) -> None:
+    loaded, problems = parse(UNCLOSED.format(q=quote))
+    assert loaded is None
+    assert [(p.line, p.field) for p in problems] == [(3, "")]
+    assert "quoted value starting here runs over 5 lines" in problems[0].message
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_an_unclosed_quote_at_the_end_is_reported_at_the_line_it_opens(quote: str) -> None:
+    text = HEAD.replace("title: A record", f"title: {quote}Unclosed") + "---\n"
+    assert [(p.line, p.field) for p in parse(text)[1]] == [(2, "")]
+
+
 # --- what a loaded article holds -------------------------------------------------------
 
 
