@@ -253,17 +253,19 @@ class _Fields:
         except ValueError:
             self.report(key, f"not a date: {_show(text)}", severity)
             return None
-        if not MIN_YEAR <= value.year <= MAX_YEAR:
-            self.report(key, f"not a date from {MIN_YEAR} to {MAX_YEAR}: {_show(text)}", severity)
+        try:
+            utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError:
+            utc = None
+        # The year is checked in UTC, the zone feeds write in: 1000-01-01T00:00+14:00
+        # is in the year 999 there.
+        if utc is None or not MIN_YEAR <= utc.year <= MAX_YEAR:
+            message = f"not a date from {MIN_YEAR} to {MAX_YEAR} in UTC: {_show(text)}"
+            self.report(key, message, severity)
             return None
         if value.tzinfo is None:
             self.report(key, "no time zone, taken as UTC", "warning")
-            return value.replace(tzinfo=UTC)
-        try:
-            return value.astimezone(UTC)
-        except OverflowError:
-            self.report(key, f"not a date in UTC's range: {_show(text)}", severity)
-            return None
+        return utc
 
     def integer(self, key: Key) -> int | None:
         value = self.get(key)

@@ -186,6 +186,43 @@ def test_an_unclosed_quote_at_the_end_is_reported_at_the_line_it_opens(quote: st
     assert [(p.line, p.field) for p in parse(text)[1]] == [(2, "")]
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "1000-01-01T00:00:00+14:00",  # 0999-12-31T10:00Z
+        "9998-12-31T23:59:59-14:00",  # 9999-01-01T13:59:59Z
+        "0001-01-01T00:00:00+01:00",  # before datetime.min in UTC
+        "9999-12-31T23:59:59-01:00",  # after datetime.max in UTC
+    ],
+)
+def test_a_date_is_range_checked_in_utc(written: str) -> None:
+    text = HEAD.replace("2026-01-02T10:00:00Z", written) + (
+        f"related:\n  - title: R\n    webUrl: https://o.example/\n"
+        f"    publishedDateTime: {written}\n"
+        "---\n"
+    )
+    loaded, problems = parse(text)
+    assert loaded is None
+    assert [(p.line, p.field, p.severity) for p in problems] == [
+        (4, "publishedDateTime", "error"),
+        (11, "related[0].publishedDateTime", "warning"),
+    ]
+    assert all("not a date from 1000 to 9998 in UTC" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("written", ["1000-01-01T14:00:00+14:00", "9998-12-31T23:59:59+05:00"])
+def test_a_date_at_the_edge_of_the_range_in_utc_is_kept(written: str) -> None:
+    text = HEAD.replace("2026-01-02T10:00:00Z", written) + (
+        f"related:\n  - title: R\n    webUrl: https://o.example/\n"
+        f"    publishedDateTime: {written}\n"
+        "---\n"
+    )
+    loaded = load_one(text)
+    assert loaded.published_at == datetime.fromisoformat(written).astimezone(UTC)
+    assert loaded.related[0].published_at == loaded.published_at
+    assert f"{loaded.published_at.year:04d}" == str(loaded.published_at.year)
+
+
 # --- what a loaded article holds -------------------------------------------------------
 
 
