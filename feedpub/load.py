@@ -502,9 +502,21 @@ def normalise_domain(text: str) -> str | None:
     return domain if _DOMAIN.match(domain) else None
 
 
+class _Markdown(MarkdownIt):
+    """markdown-it that parses every link, so `render_markdown` decides about each.
+
+    markdown-it refuses `javascript:`, `data:` and a few other links by leaving the whole
+    `[text](url)` as text; parsed, such a link keeps its text and loses its target, like
+    any other link that is not http(s).
+    """
+
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
 @cache
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False})
+    return _Markdown("commonmark", {"html": False})
 
 
 def render_markdown(body: str, base_url: str) -> str:

@@ -26,6 +26,7 @@ from feedpub.load import (
     load_records,
     parse_record,
     read_record,
+    render_markdown,
 )
 from feedpub.types import Article, Problem
 
@@ -306,8 +307,25 @@ def test_markdown_body_is_rendered_safely() -> None:
     assert links == ["https://news.example/b/c", "https://other.example/x"]
     assert sources == ["https://news.example/a/pic.png"]
     text = tree.text_content()
-    assert "javascript:alert(1)" in text  # shown as text, not as a link
-    assert "mail" in text and "files" in text and "scan" in text  # unlinked, text kept
+    assert "bad" in text and "worse" in text and "data" in text  # unlinked, text kept
+    assert "mail" in text and "files" in text and "scan" in text
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "[bad](javascript:alert(1))",
+        "[bad](JaVaScRiPt:alert(1))",
+        "[bad](vbscript:msgbox(1))",
+        "[bad](data:text/html;base64,PHNjcmlwdD4=)",
+        "[bad](file:///etc/passwd)",
+        "![bad](javascript:alert(1))",
+        "[bad](<javascript:alert(1)> 'a title')",
+    ],
+)
+def test_a_link_markdown_it_refuses_keeps_its_text_and_loses_the_link(link: str) -> None:
+    html = render_markdown(f"Before {link} after.", "https://news.example/a/1")
+    assert html == "<p>Before bad after.</p>\n"
 
 
 def test_many_non_web_links_in_a_body_do_not_hang() -> None:
