@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,18 +68,57 @@ def find_records(source: Path) -> list[Path]:
 
 def find_record_paths(source: Path) -> list[str]:
     """`find_records` as POSIX path strings, which cost far less than Path objects."""
-    found = []
+    return scan_record_paths(source)[0]
+
+
+def scan_record_paths(source: Path) -> tuple[list[str], list[Problem]]:
+    """The record files below `source` as POSIX path strings in path order, and a
+    problem for each `*.md` left out.
+
+    Only regular files are records: opening a FIFO or a device (or a file such as
+    /proc/kmsg) can block a build for ever, and a link leading out of `source` would
+    publish a file from elsewhere. A link to a regular file inside `source` is read
+    like that file. Linked folders are not followed.
+    """
+    root = os.path.realpath(source)
+    found: list[str] = []
+    skipped: list[tuple[str, str]] = []
     folders = [os.fspath(source)]
     while folders:
         with os.scandir(folders.pop()) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
-                elif entry.name.endswith(".md") and entry.is_file():
-                    found.append(entry.path)
+                elif entry.name.endswith(".md"):
+                    # The folder listing tells a regular file: no stat for nearly all.
+                    regular = entry.is_file(follow_symlinks=False)
+                    why = None if regular else _why_not_a_record(entry.path, root)
+                    if why is None:
+                        found.append(entry.path)
+                    else:
+                        skipped.append((entry.path, why))
     if os.sep != "/":
         found = [p.replace(os.sep, "/") for p in found]
-    return sorted(found)
+        skipped = [(p.replace(os.sep, "/"), why) for p, why in skipped]
+    problems = [Problem(path, None, "", why) for path, why in sorted(skipped)]
+    return sorted(found), problems
+
+
+def _why_not_a_record(path: str, root: str) -> str | None:
+    """Why the `*.md` at `path`, which is not a regular file, is no record; None
+    for a link to a regular file inside `root` (a real path)."""
+    real = os.path.realpath(path)
+    try:
+        inside = os.path.commonpath((root, real)) == root
+    except ValueError:  # on another drive
+        inside = False
+    if not inside:
+        return "skipped: a link leading out of the source folder"
+    try:
+        mode = os.stat(real).st_mode  # stat opens nothing, so even a FIFO is safe
+    except OSError:
+        return "skipped: a link to nothing that can be read"
+    return None if stat.S_ISREG(mode) else "skipped: not a regular file"
 
 
 def load_records(source: Path) -> LoadResult:
@@ -86,14 +126,17 @@ def load_records(source: Path) -> LoadResult:
     if not source.is_dir():
         problem = Problem(str(source), None, "", "not a folder of records")
         return LoadResult((), (problem,), 0)
-    paths = find_records(source)
+    found, skipped = scan_record_paths(source)
+    paths = [Path(p) for p in found]
     articles: list[Article] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = list(skipped)
     for path in paths:
-        article, found = read_record(path)
-        problems.extend(found)
+        article, problems_found = read_record(path)
+        problems.extend(problems_found)
         if article is not None:
             articles.append(article)
+    # Skipped files among the others, by path; each file's problems stay in line order.
+    problems.sort(key=lambda p: p.path)
     return LoadResult(tuple(articles), tuple(problems), len(paths))
 
 

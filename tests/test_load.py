@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,11 +23,13 @@ from feedpub.load import (
     _HANDLER,
     _split_front_matter,
     clean_text,
+    find_record_paths,
     find_records,
     load_records,
     parse_record,
     read_record,
     render_markdown,
+    scan_record_paths,
 )
 from feedpub.types import Article, Problem
 
@@ -463,6 +466,38 @@ def test_load_records_walks_a_folder_in_a_stable_order_and_collects_every_proble
         ("a/deep/d.md", 5, "webUrl", "error"),
     ]
     assert load_records(seeds) == result
+
+
+def test_only_regular_files_inside_the_source_are_records(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    (seeds / "sub").mkdir(parents=True)
+    (seeds / "good.md").write_text(record_text(article(1)))
+    private = tmp_path / "private.md"
+    private.write_text(record_text(article(2, title="Private")))
+    (seeds / "out.md").symlink_to(private)  # a file from elsewhere
+    (seeds / "sub" / "up.md").symlink_to("../../private.md")
+    (seeds / "kmsg.md").symlink_to("/proc/self/status")  # reads like a file, may block
+    (seeds / "zero.md").symlink_to("/dev/zero")
+    (seeds / "gone.md").symlink_to(seeds / "missing.md")
+    os.mkfifo(seeds / "fifo.md")  # opening it would wait for a writer forever
+    (seeds / "same.md").symlink_to("good.md")  # a link inside the source is read
+    (seeds / "sub" / "back.md").symlink_to("../good.md")
+
+    paths, skipped = scan_record_paths(seeds)
+
+    def rel(path: str) -> str:
+        return Path(path).relative_to(seeds).as_posix()
+
+    assert [rel(p) for p in paths] == ["good.md", "same.md", "sub/back.md"]
+    assert find_record_paths(seeds) == paths
+    assert [(rel(p.path), p.line, p.field, p.is_error) for p in skipped] == [
+        (name, None, "", True)
+        for name in ["fifo.md", "gone.md", "kmsg.md", "out.md", "sub/up.md", "zero.md"]
+    ]
+    result = load_records(seeds)  # in a few milliseconds: nothing skipped is opened
+    assert [rel(a.path) for a in result.articles] == ["good.md", "same.md", "sub/back.md"]
+    assert all(p in result.problems for p in skipped)
+    assert "Private" not in repr(result)
 
 
 def test_load_records_on_a_missing_folder_is_a_problem(tmp_path: Path) -> None:
