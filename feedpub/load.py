@@ -144,10 +144,25 @@ def read_record(path: Path) -> tuple[Article | None, list[Problem]]:
     """Read one record file; an unreadable file is a problem, not an exception."""
     name = path.as_posix()
     try:
-        data = path.read_bytes()
+        data = _read_regular_file(name)
     except OSError as e:
         return None, [Problem(name, None, "", f"cannot read: {e.strerror or e}")]
+    if data is None:
+        return None, [Problem(name, None, "", "skipped: not a regular file")]
     return parse_record(name, data)
+
+
+def _read_regular_file(path: str) -> bytes | None:
+    """The bytes of the regular file at `path`; None, unread, for anything else.
+
+    Opened without waiting: a FIFO put where a record was listed would otherwise hang
+    the read until something writes to it.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        return f.read()
 
 
 def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]:

@@ -500,6 +500,23 @@ def test_only_regular_files_inside_the_source_are_records(tmp_path: Path) -> Non
     assert "Private" not in repr(result)
 
 
+def test_read_record_of_a_fifo_is_a_problem_not_a_hang(tmp_path: Path) -> None:
+    # A FIFO put where a record was listed: opening it to read would wait for a writer.
+    fifo = tmp_path / "x.md"
+    os.mkfifo(fifo)
+    code = (
+        "import sys; from pathlib import Path; from feedpub.load import read_record; "
+        f"article, problems = read_record(Path({str(fifo)!r})); "
+        "sys.exit(0 if article is None and [p.message for p in problems] == "
+        "['skipped: not a regular file'] else 1)"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", code], timeout=20, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("read_record waited on a FIFO")
+    assert done.returncode == 0
+
+
 def test_load_records_on_a_missing_folder_is_a_problem(tmp_path: Path) -> None:
     result = load_records(tmp_path / "missing")
     assert result.articles == ()
