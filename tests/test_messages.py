@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feedpub.errors import escape_text
 from feedpub.load import parse_record
@@ -65,3 +68,24 @@ def test_escape_text(raw: str, shown: str) -> None:
 def test_problem_str_escapes_every_part() -> None:
     problem = Problem("a\nb.md", 3, "k\x1b", "bad\u2028value", "warning")
     assert str(problem) == "a\\nb.md:3: k\\x1b: warning: bad\\u2028value"
+
+
+# Text with the characters that move a cursor or break a line well represented.
+_HOSTILE_TEXT = st.text(
+    alphabet=st.characters(codec="utf-8") | st.sampled_from("\x1b\x07\n\r\x85\u2028\u202e\x7f\x9b"),
+    min_size=1,
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(key=_HOSTILE_TEXT, value=_HOSTILE_TEXT, name=_HOSTILE_TEXT)
+def test_any_key_value_or_file_name_prints_as_plain_lines(key: str, value: str, name: str) -> None:
+    # The key twice (a duplicate is reported by name), the value where a URL belongs.
+    front = yaml.safe_dump({"webUrl": value}, allow_unicode=True)
+    pair = yaml.safe_dump({key: 1}, allow_unicode=True)
+    text = HEAD.replace("webUrl: https://news.example/a/1\n", "") + front + pair + pair + "---\n"
+    _, problems = parse_record(name.replace("\x00", ""), text.encode("utf-8", "surrogatepass"))
+    assert problems
+    for problem in problems:
+        printed = str(problem)
+        assert escape_text(printed) == printed  # nothing left to escape
