@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from feedpub.types import Problem
+if TYPE_CHECKING:  # types.py imports escape_text from here
+    from feedpub.types import Problem
+
+# What a terminal or a CI log acts on rather than shows: C0 and C1 controls, DEL, line
+# and paragraph separators, and the marks that reorder text (bidi overrides, isolates).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_text(text: str) -> str:
+    """`text` safe to print on one line: controls written as `\\n`, `\\x1b`, `\\u2028`.
+
+    For paths, keys and values read from input: no input can then move the cursor,
+    clear the screen or start a line of its own (a forged problem or CI annotation).
+    """
+    if text.isprintable():  # nearly all text; isprintable() refuses every escaped character
+        return text
+    return _UNPRINTABLE.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match[0]
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class FeedpubError(Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,18 +68,57 @@ def find_records(source: Path) -> list[Path]:
 
 def find_record_paths(source: Path) -> list[str]:
     """`find_records` as POSIX path strings, which cost far less than Path objects."""
-    found = []
+    return scan_record_paths(source)[0]
+
+
+def scan_record_paths(source: Path) -> tuple[list[str], list[Problem]]:
+    """The record files below `source` as POSIX path strings in path order, and a
+    problem for each `*.md` left out.
+
+    Only regular files are records: opening a FIFO or a device (or a file such as
+    /proc/kmsg) can block a build for ever, and a link leading out of `source` would
+    publish a file from elsewhere. A link to a regular file inside `source` is read
+    like that file. Linked folders are not followed.
+    """
+    root = os.path.realpath(source)
+    found: list[str] = []
+    skipped: list[tuple[str, str]] = []
     folders = [os.fspath(source)]
     while folders:
         with os.scandir(folders.pop()) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
-                elif entry.name.endswith(".md") and entry.is_file():
-                    found.append(entry.path)
+                elif entry.name.endswith(".md"):
+                    # The folder listing tells a regular file: no stat for nearly all.
+                    regular = entry.is_file(follow_symlinks=False)
+                    why = None if regular else _why_not_a_record(entry.path, root)
+                    if why is None:
+                        found.append(entry.path)
+                    else:
+                        skipped.append((entry.path, why))
     if os.sep != "/":
         found = [p.replace(os.sep, "/") for p in found]
-    return sorted(found)
+        skipped = [(p.replace(os.sep, "/"), why) for p, why in skipped]
+    problems = [Problem(path, None, "", why) for path, why in sorted(skipped)]
+    return sorted(found), problems
+
+
+def _why_not_a_record(path: str, root: str) -> str | None:
+    """Why the `*.md` at `path`, which is not a regular file, is no record; None
+    for a link to a regular file inside `root` (a real path)."""
+    real = os.path.realpath(path)
+    try:
+        inside = os.path.commonpath((root, real)) == root
+    except ValueError:  # on another drive
+        inside = False
+    if not inside:
+        return "skipped: a link leading out of the source folder"
+    try:
+        mode = os.stat(real).st_mode  # stat opens nothing, so even a FIFO is safe
+    except OSError:
+        return "skipped: a link to nothing that can be read"
+    return None if stat.S_ISREG(mode) else "skipped: not a regular file"
 
 
 def load_records(source: Path) -> LoadResult:
@@ -86,14 +126,17 @@ def load_records(source: Path) -> LoadResult:
     if not source.is_dir():
         problem = Problem(str(source), None, "", "not a folder of records")
         return LoadResult((), (problem,), 0)
-    paths = find_records(source)
+    found, skipped = scan_record_paths(source)
+    paths = [Path(p) for p in found]
     articles: list[Article] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = list(skipped)
     for path in paths:
-        article, found = read_record(path)
-        problems.extend(found)
+        article, problems_found = read_record(path)
+        problems.extend(problems_found)
         if article is not None:
             articles.append(article)
+    # Skipped files among the others, by path; each file's problems stay in line order.
+    problems.sort(key=lambda p: p.path)
     return LoadResult(tuple(articles), tuple(problems), len(paths))
 
 
@@ -101,10 +144,25 @@ def read_record(path: Path) -> tuple[Article | None, list[Problem]]:
     """Read one record file; an unreadable file is a problem, not an exception."""
     name = path.as_posix()
     try:
-        data = path.read_bytes()
+        data = _read_regular_file(name)
     except OSError as e:
         return None, [Problem(name, None, "", f"cannot read: {e.strerror or e}")]
+    if data is None:
+        return None, [Problem(name, None, "", "skipped: not a regular file")]
     return parse_record(name, data)
+
+
+def _read_regular_file(path: str) -> bytes | None:
+    """The bytes of the regular file at `path`; None, unread, for anything else.
+
+    Opened without waiting: a FIFO put where a record was listed would otherwise hang
+    the read until something writes to it.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        return f.read()
 
 
 def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]:
@@ -253,17 +311,19 @@ class _Fields:
         except ValueError:
             self.report(key, f"not a date: {_show(text)}", severity)
             return None
-        if not MIN_YEAR <= value.year <= MAX_YEAR:
-            self.report(key, f"not a date from {MIN_YEAR} to {MAX_YEAR}: {_show(text)}", severity)
+        try:
+            utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError:
+            utc = None
+        # The year is checked in UTC, the zone feeds write in: 1000-01-01T00:00+14:00
+        # is in the year 999 there.
+        if utc is None or not MIN_YEAR <= utc.year <= MAX_YEAR:
+            message = f"not a date from {MIN_YEAR} to {MAX_YEAR} in UTC: {_show(text)}"
+            self.report(key, message, severity)
             return None
         if value.tzinfo is None:
             self.report(key, "no time zone, taken as UTC", "warning")
-            return value.replace(tzinfo=UTC)
-        try:
-            return value.astimezone(UTC)
-        except OverflowError:
-            self.report(key, f"not a date in UTC's range: {_show(text)}", severity)
-            return None
+        return utc
 
     def integer(self, key: Key) -> int | None:
         value = self.get(key)
@@ -500,9 +560,21 @@ def normalise_domain(text: str) -> str | None:
     return domain if _DOMAIN.match(domain) else None
 
 
+class _Markdown(MarkdownIt):
+    """markdown-it that parses every link, so `render_markdown` decides about each.
+
+    markdown-it refuses `javascript:`, `data:` and a few other links by leaving the whole
+    `[text](url)` as text; parsed, such a link keeps its text and loses its target, like
+    any other link that is not http(s).
+    """
+
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
 @cache
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False})
+    return _Markdown("commonmark", {"html": False})
 
 
 def render_markdown(body: str, base_url: str) -> str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Literal, NamedTuple
 
+from feedpub.errors import escape_text
+
 Severity = Literal["error", "warning"]
 
 
@@ -26,10 +28,13 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
+        # The one place problems are printed: paths, keys and values come from input,
+        # so each part is escaped and a problem is always one line of plain text.
+        path = escape_text(self.path)
+        where = f"{path}:{self.line}" if self.line else path
         kind = "warning: " if self.severity == "warning" else ""
-        field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {kind}{self.message}"
+        field = f" {escape_text(self.field)}:" if self.field else ""
+        return f"{where}:{field} {kind}{escape_text(self.message)}"
 
     @property
     def is_error(self) -> bool:

@@ -42,6 +42,8 @@ _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _MAX_NODES = 100_000
 _DEFAULT_TAGS = {yaml.ScalarNode: _TAG + "str", yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
 _MAX_DEPTH = 64
+# The key whose value (keys, text, tags and all) is never kept, published or shown.
+_SECURED = "secured"
 
 
 class YamlError(ValueError):
@@ -116,15 +118,42 @@ def _compose(text: str, newlines: list[int] | None) -> yaml.Node | None:
         mark = e.problem_mark
         if e.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
             mark = e.context_mark
-        line = _line(mark, newlines) if mark is not None else None
         context = f"{e.context}: " if e.context else ""
-        raise YamlError(f"invalid YAML: {context}{e.problem}", line) from e
+        message = f"invalid YAML: {context}{e.problem}"
+        quoted = _quoted_before(text, mark) if mark is not None else None
+        if quoted is not None:
+            # A quote left open swallows the lines up to the next quote, and LibYAML
+            # notices only after it: the mistake is where the swallowing began.
+            mark, end = quoted.start_mark, _line(quoted.end_mark, newlines)
+            lines = end - _line(mark, newlines) + 1
+            message += f" (a quoted value starting here runs over {lines} lines: a quote missing?)"
+        line = _line(mark, newlines) if mark is not None else None
+        raise YamlError(message, line) from e
     except yaml.reader.ReaderError as e:  # no mark; its position counts UTF-8 bytes
         line = text.encode("utf-8", "surrogatepass")[: e.position].count(b"\n") + 1
         char = e.character if isinstance(e.character, int) else ord(e.character)
         raise YamlError(f"invalid YAML: {e.reason} (U+{char:04X})", line) from e
     except yaml.YAMLError as e:
         raise YamlError(f"invalid YAML: {e}") from e
+
+
+def _quoted_before(text: str, mark: yaml.Mark) -> yaml.ScalarToken | None:
+    """The quoted scalar spanning lines that ends just before `mark`, if there is one."""
+    last = None
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if token.start_mark.index >= mark.index:
+                break
+            last = token
+    except yaml.YAMLError:
+        pass  # the tokens before the error are all we need
+    if (
+        isinstance(last, yaml.ScalarToken)
+        and last.style in ('"', "'")
+        and last.start_mark.line < last.end_mark.line
+    ):
+        return last
+    return None
 
 
 class _Loader(yaml.CBaseLoader):
@@ -141,8 +170,13 @@ class _Converter:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.budget = _MAX_NODES
+        # Every node at or under a `secured` key (ids: nodes are not hashable by value).
+        # An alias elsewhere to one of them would copy secured text into a field.
+        self.secured: set[int] = set()
 
     def fail(self, message: str, node: yaml.Node, key: Key = ()) -> YamlError:
+        if _SECURED in key:  # what is under `secured` is never shown: not a key, not a tag
+            key, message = _public(key), "not usable YAML (the value is never shown)"
         return YamlError(message, _line(node.start_mark, self.doc.newlines), key)
 
     def convert(self, node: yaml.Node, key: Key, depth: int) -> Value:
@@ -165,23 +199,60 @@ class _Converter:
         if kind is yaml.SequenceNode:
             if node.tag != _SEQ:
                 raise self.fail(f"YAML tag {_short_tag(node.tag)} is not allowed", node, key)
-            return [self.convert(child, (*key, i), depth + 1) for i, child in enumerate(node.value)]
+            items = []
+            for i, child in enumerate(node.value):
+                self.refuse_secured(child, node, (*key, i))
+                items.append(self.convert(child, (*key, i), depth + 1))
+            return items
         if kind is yaml.MappingNode:
             if node.tag != _MAP:
                 raise self.fail(f"YAML tag {_short_tag(node.tag)} is not allowed", node, key)
             mapping: dict[str, Value] = {}
             for key_node, value_node in node.value:
+                self.refuse_secured(key_node, node, key)
                 if type(key_node) is not yaml.ScalarNode:
-                    raise self.fail("a key must be plain text, not a list or mapping", key_node)
+                    raise self.fail(
+                        "a key must be plain text, not a list or mapping", key_node, key
+                    )
                 if key_node.tag not in _SCALAR_TAGS:
-                    raise self.fail(f"YAML tag {_short_tag(key_node.tag)} is not allowed", key_node)
+                    message = f"YAML tag {_short_tag(key_node.tag)} is not allowed"
+                    raise self.fail(message, key_node, key)
                 name = str(key_node.value)
+                if name == _SECURED:
+                    self.hold(value_node)
+                else:
+                    self.refuse_secured(value_node, key_node, (*key, name))
                 if name in mapping:
                     line = _line(key_node.start_mark, self.doc.newlines)
-                    self.doc.duplicates.append(((*key, name), line))
+                    self.doc.duplicates.append((_public((*key, name)), line))
                 mapping[name] = self.convert(value_node, (*key, name), depth + 1)
             return mapping
         raise self.fail("unsupported YAML node", node)  # pragma: no cover
+
+    def refuse_secured(self, node: yaml.Node, at: yaml.Node, key: Key) -> None:
+        """Fail if `node` (met through an alias) is secured and `key` is not: reported
+        at `at`, the key or list it is used in, since an alias has no mark of its own."""
+        if self.secured and id(node) in self.secured and _SECURED not in key:
+            raise self.fail("an alias to a part of secured is not allowed", at, key)
+
+    def hold(self, node: yaml.Node) -> None:
+        """Mark `node`, the value of a `secured` key, and every node under it."""
+        todo = [node]
+        while todo:
+            node = todo.pop()
+            if id(node) in self.secured:
+                continue  # met before, through an alias: its nodes are marked
+            self.secured.add(id(node))
+            if type(node) is yaml.SequenceNode:
+                todo.extend(node.value)
+            elif type(node) is yaml.MappingNode:
+                for pair in node.value:
+                    todo.extend(pair)
+
+
+def _public(key: Key) -> Key:
+    """`key` cut after its first `secured` part: keys under it are secured text too."""
+    return key[: key.index(_SECURED) + 1] if _SECURED in key else key
 
 
 def _line(mark: yaml.Mark, newlines: list[int] | None) -> int:

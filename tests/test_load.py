@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,10 +23,13 @@ from feedpub.load import (
     _HANDLER,
     _split_front_matter,
     clean_text,
+    find_record_paths,
     find_records,
     load_records,
     parse_record,
     read_record,
+    render_markdown,
+    scan_record_paths,
 )
 from feedpub.types import Article, Problem
 
@@ -159,6 +163,70 @@ def test_crlf_record_with_a_yaml_error_names_its_line() -> None:
     ]
 
 
+UNCLOSED = """\
+---
+title: A record
+excerpt: {q}Unclosed, and the next quote is lines later
+webUrl: https://news.example/a/1
+publishedDateTime: 2026-01-02T10:00:00Z
+provider:
+  name: {q}News Example{q}
+  domain: news.example
+---
+"""
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_an_unclosed_quote_is_reported_at_the_line_it_opens(quote: str) -> None:
+    loaded, problems = parse(UNCLOSED.format(q=quote))
+    assert loaded is None
+    assert [(p.line, p.field) for p in problems] == [(3, "")]
+    assert "quoted value starting here runs over 5 lines" in problems[0].message
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_an_unclosed_quote_at_the_end_is_reported_at_the_line_it_opens(quote: str) -> None:
+    text = HEAD.replace("title: A record", f"title: {quote}Unclosed") + "---\n"
+    assert [(p.line, p.field) for p in parse(text)[1]] == [(2, "")]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "1000-01-01T00:00:00+14:00",  # 0999-12-31T10:00Z
+        "9998-12-31T23:59:59-14:00",  # 9999-01-01T13:59:59Z
+        "0001-01-01T00:00:00+01:00",  # before datetime.min in UTC
+        "9999-12-31T23:59:59-01:00",  # after datetime.max in UTC
+    ],
+)
+def test_a_date_is_range_checked_in_utc(written: str) -> None:
+    text = HEAD.replace("2026-01-02T10:00:00Z", written) + (
+        f"related:\n  - title: R\n    webUrl: https://o.example/\n"
+        f"    publishedDateTime: {written}\n"
+        "---\n"
+    )
+    loaded, problems = parse(text)
+    assert loaded is None
+    assert [(p.line, p.field, p.severity) for p in problems] == [
+        (4, "publishedDateTime", "error"),
+        (11, "related[0].publishedDateTime", "warning"),
+    ]
+    assert all("not a date from 1000 to 9998 in UTC" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("written", ["1000-01-01T14:00:00+14:00", "9998-12-31T23:59:59+05:00"])
+def test_a_date_at_the_edge_of_the_range_in_utc_is_kept(written: str) -> None:
+    text = HEAD.replace("2026-01-02T10:00:00Z", written) + (
+        f"related:\n  - title: R\n    webUrl: https://o.example/\n"
+        f"    publishedDateTime: {written}\n"
+        "---\n"
+    )
+    loaded = load_one(text)
+    assert loaded.published_at == datetime.fromisoformat(written).astimezone(UTC)
+    assert loaded.related[0].published_at == loaded.published_at
+    assert f"{loaded.published_at.year:04d}" == str(loaded.published_at.year)
+
+
 # --- what a loaded article holds -------------------------------------------------------
 
 
@@ -176,6 +244,48 @@ def test_secured_appears_in_no_problem() -> None:
     assert loaded is None
     assert any(p.field == "secured" for p in problems)  # the duplicate key is reported...
     assert not any(SECRET in str(p) for p in problems)  # ...without its value
+
+
+HIDDEN = "hidden-c2VjcmV0"  # a part of a secured value, which nothing may show
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        # A duplicate key under secured: the key is part of the secured value.
+        f"secured: {{{HIDDEN}: 1, {HIDDEN}: 2}}\n",
+        f"secured:\n  {HIDDEN}: 1\n  {HIDDEN}: 2\n",
+        # A tag or a bad key under secured.
+        f"secured: !{HIDDEN} x\n",
+        f"secured: {{a: !{HIDDEN} x}}\n",
+        f"secured: [{{[{HIDDEN}]: x}}]\n",
+        # An alias copies the secured text into a field that is published or quoted.
+        f"secured: &s {HIDDEN}\ntitle: *s\n",
+        f"secured: &s {{domain: '{HIDDEN}!', name: x}}\nprovider: *s\n",
+        f"secured: [&s {HIDDEN}]\nrelated:\n  - title: *s\n    webUrl: https://o.example/\n",
+        f"secured: {{&k {HIDDEN}: 1}}\n*k : 2\n*k : 3\n",
+    ],
+)
+def test_nothing_under_secured_reaches_a_problem_or_an_article(front: str) -> None:
+    text = HEAD.replace("title: A record\n", "") + front + "title: A record\n---\n"
+    if "\ntitle: *s" in front:
+        text = text.replace("title: A record\n---", "---")
+    loaded, problems = parse(text)
+    assert problems  # each is reported...
+    assert not any(HIDDEN in str(p) or HIDDEN in p.field for p in problems)  # ...without it
+    assert HIDDEN not in repr(loaded)
+
+
+def test_an_alias_to_a_secured_value_is_an_error_naming_the_field() -> None:
+    text = HEAD.replace("title: A record", "title: *s").replace("---\n", "---\nsecured: &s x\n", 1)
+    loaded, problems = parse(text + "---\n")
+    assert loaded is None
+    assert [(p.line, p.field, p.is_error) for p in problems] == [(2 + 1, "title", True)]
+
+
+def test_an_alias_to_another_value_is_still_followed() -> None:
+    text = HEAD.replace("title: A record", "title: &t A record") + "excerpt: *t\n---\n"
+    assert load_one(text).excerpt == "A record"
 
 
 BODY = """\
@@ -200,8 +310,25 @@ def test_markdown_body_is_rendered_safely() -> None:
     assert links == ["https://news.example/b/c", "https://other.example/x"]
     assert sources == ["https://news.example/a/pic.png"]
     text = tree.text_content()
-    assert "javascript:alert(1)" in text  # shown as text, not as a link
-    assert "mail" in text and "files" in text and "scan" in text  # unlinked, text kept
+    assert "bad" in text and "worse" in text and "data" in text  # unlinked, text kept
+    assert "mail" in text and "files" in text and "scan" in text
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "[bad](javascript:alert(1))",
+        "[bad](JaVaScRiPt:alert(1))",
+        "[bad](vbscript:msgbox(1))",
+        "[bad](data:text/html;base64,PHNjcmlwdD4=)",
+        "[bad](file:///etc/passwd)",
+        "![bad](javascript:alert(1))",
+        "[bad](<javascript:alert(1)> 'a title')",
+    ],
+)
+def test_a_link_markdown_it_refuses_keeps_its_text_and_loses_the_link(link: str) -> None:
+    html = render_markdown(f"Before {link} after.", "https://news.example/a/1")
+    assert html == "<p>Before bad after.</p>\n"
 
 
 def test_many_non_web_links_in_a_body_do_not_hang() -> None:
@@ -339,6 +466,55 @@ def test_load_records_walks_a_folder_in_a_stable_order_and_collects_every_proble
         ("a/deep/d.md", 5, "webUrl", "error"),
     ]
     assert load_records(seeds) == result
+
+
+def test_only_regular_files_inside_the_source_are_records(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    (seeds / "sub").mkdir(parents=True)
+    (seeds / "good.md").write_text(record_text(article(1)))
+    private = tmp_path / "private.md"
+    private.write_text(record_text(article(2, title="Private")))
+    (seeds / "out.md").symlink_to(private)  # a file from elsewhere
+    (seeds / "sub" / "up.md").symlink_to("../../private.md")
+    (seeds / "kmsg.md").symlink_to("/proc/self/status")  # reads like a file, may block
+    (seeds / "zero.md").symlink_to("/dev/zero")
+    (seeds / "gone.md").symlink_to(seeds / "missing.md")
+    os.mkfifo(seeds / "fifo.md")  # opening it would wait for a writer forever
+    (seeds / "same.md").symlink_to("good.md")  # a link inside the source is read
+    (seeds / "sub" / "back.md").symlink_to("../good.md")
+
+    paths, skipped = scan_record_paths(seeds)
+
+    def rel(path: str) -> str:
+        return Path(path).relative_to(seeds).as_posix()
+
+    assert [rel(p) for p in paths] == ["good.md", "same.md", "sub/back.md"]
+    assert find_record_paths(seeds) == paths
+    assert [(rel(p.path), p.line, p.field, p.is_error) for p in skipped] == [
+        (name, None, "", True)
+        for name in ["fifo.md", "gone.md", "kmsg.md", "out.md", "sub/up.md", "zero.md"]
+    ]
+    result = load_records(seeds)  # in a few milliseconds: nothing skipped is opened
+    assert [rel(a.path) for a in result.articles] == ["good.md", "same.md", "sub/back.md"]
+    assert all(p in result.problems for p in skipped)
+    assert "Private" not in repr(result)
+
+
+def test_read_record_of_a_fifo_is_a_problem_not_a_hang(tmp_path: Path) -> None:
+    # A FIFO put where a record was listed: opening it to read would wait for a writer.
+    fifo = tmp_path / "x.md"
+    os.mkfifo(fifo)
+    code = (
+        "import sys; from pathlib import Path; from feedpub.load import read_record; "
+        f"article, problems = read_record(Path({str(fifo)!r})); "
+        "sys.exit(0 if article is None and [p.message for p in problems] == "
+        "['skipped: not a regular file'] else 1)"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", code], timeout=20, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("read_record waited on a FIFO")
+    assert done.returncode == 0
 
 
 def test_load_records_on_a_missing_folder_is_a_problem(tmp_path: Path) -> None:
