@@ -278,7 +278,7 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
         if progress is not None:
             progress(done, total)
 
-    problems = [*records.warnings]
+    problems = [*records.warnings, *records.skipped]
     problems += [
         Problem(name, None, "", "file name is not valid UTF-8; rename the file to read it")
         for name in records.misnamed
@@ -294,8 +294,9 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
     valid = len(table) - table.state.count(INVALID)
     selection = select(table, records.paths, config, records.fetch)
     problems.extend(_as_error(p) if config.strict else p for p in selection.problems)
-    skipped = total - valid + selection.duplicates + len(records.misnamed)
-    files = total + len(records.misnamed)
+    unread = len(records.misnamed) + len(records.skipped)
+    skipped = total - valid + selection.duplicates + unread
+    files = total + unread
     return Checked(selection, tuple(problems), files, skipped, scan.hashes)
 
 

@@ -10,8 +10,12 @@ if TYPE_CHECKING:  # types.py imports escape_text from here
     from feedpub.types import Problem
 
 # What a terminal or a CI log acts on rather than shows: C0 and C1 controls, DEL, line
-# and paragraph separators, and the marks that reorder text (bidi overrides, isolates).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+# and paragraph separators, and the marks that reorder text (bidi overrides, isolates);
+# and what is no character at all (lone surrogates, noncharacters).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+    "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -63,19 +67,3 @@ class ShrinkError(FeedpubError):
             f"{reason}; nothing was written. Is the source folder right? "
             "Pass --allow-shrink if this is what you want."
         )
-
-
-def escape_text(text: str) -> str:
-    """`text` with every character that is not printable written as an escape (`\\x1b`,
-    `\\n`, `\\u2028`), so no input printed in a message can move the cursor, clear
-    the screen or begin a line of its own."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
-
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

@@ -142,34 +142,46 @@ def load_records(source: Path) -> LoadResult:
 
 def read_record(path: Path) -> tuple[Article | None, list[Problem]]:
     """Read one record file; an unreadable file is a problem, not an exception."""
-    name = path.as_posix()
-    try:
-        data = _read_regular_file(name)
-    except OSError as e:
-        return None, [Problem(name, None, "", f"cannot read: {e.strerror or e}")]
-    if data is None:
-        return None, [Problem(name, None, "", "skipped: not a regular file")]
-    return parse_record(name, data)
+    found = read_file(path.as_posix())
+    if isinstance(found, Problem):
+        return None, [found]
+    return parse_record(path.as_posix(), found[0])
 
 
-def _read_regular_file(path: str) -> bytes | None:
-    """The bytes of the regular file at `path`; None, unread, for anything else.
+def read_file(path: str) -> tuple[bytes, os.stat_result] | Problem:
+    """The bytes of a record file and its stat, or the problem that stops it being read.
 
-    Opened without waiting: a FIFO put where a record was listed would otherwise hang
-    the read until something writes to it.
+    Only a regular file is read: it is opened without waiting, as a FIFO or a device
+    put where a record was listed would hang the read or never end. And never more than
+    a record may hold is read, so a huge file costs no memory.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            return None
-        return f.read()
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        return Problem(path, None, "", f"cannot read: {e.strerror or e}")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return Problem(path, None, "", "skipped: not a regular file")
+        if st.st_size > MAX_FILE_BYTES:
+            return _too_large(path, st.st_size)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(MAX_FILE_BYTES + 1), st
+    except OSError as e:
+        return Problem(path, None, "", f"cannot read: {e.strerror or e}")
+    finally:
+        os.close(fd)
+
+
+def _too_large(path: str, size: int) -> Problem:
+    limit = f"{size:,} bytes, more than the {MAX_FILE_BYTES:,} a record may have"
+    return Problem(path, 1, "", f"file too large: {limit}")
 
 
 def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]:
     """Parse the bytes of one record file named `path`; pure, so it can run anywhere."""
     if len(data) > MAX_FILE_BYTES:
-        size = f"{len(data):,} bytes, more than the {MAX_FILE_BYTES:,} a record may have"
-        return None, [Problem(path, 1, "", f"file too large: {size}")]
+        return None, [_too_large(path, len(data))]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import stat
 import threading
 import time
 from array import array
@@ -24,7 +23,7 @@ from typing import TypeVar
 import msgspec
 
 from feedpub.cache import RecordStore, Summary, content_hash, decode_summary, encode
-from feedpub.load import MAX_FILE_BYTES, digest_of, find_record_paths, parse_record
+from feedpub.load import digest_of, parse_record, read_file, scan_record_paths
 from feedpub.table import DigestTable
 from feedpub.types import Article, Problem, plain_digest
 
@@ -99,31 +98,6 @@ def parse_file(path: str) -> Row:
     )
 
 
-def read_file(path: str) -> tuple[bytes, os.stat_result] | Problem:
-    """The bytes of a record file and its stat, or the problem that stops it being read.
-
-    Only a regular file is read (a FIFO or a device would hang or never end), and never
-    more than a record may hold: a huge file costs no memory.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except OSError as e:
-        return Problem(path, None, "", f"cannot read: {e.strerror or e}")
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return Problem(path, None, "", "not a regular file; records are files")
-        if st.st_size > MAX_FILE_BYTES:
-            size = f"{st.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} a record may have"
-            return Problem(path, 1, "", f"file too large: {size}")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(MAX_FILE_BYTES + 1), st
-    except OSError as e:
-        return Problem(path, None, "", f"cannot read: {e.strerror or e}")
-    finally:
-        os.close(fd)
-
-
 def parse_files(paths: list[str]) -> list[Row]:
     return [parse_file(path) for path in paths]
 
@@ -186,7 +160,7 @@ class Records:
     """The records below `source`, as the store and the parser give them."""
 
     def __init__(self, source: Path, store: RecordStore, jobs: int | None = None) -> None:
-        found = find_record_paths(source)
+        found, self.skipped = scan_record_paths(source)
         self.paths = [p for p in found if _utf8(p)]
         # A name that is not UTF-8 cannot be stored, linked or shown as it is: reported.
         self.misnamed = [

@@ -8,8 +8,11 @@ import threading
 import tracemalloc
 from pathlib import Path
 
+import pytest
+
+from feedpub import Config, RecordsError, build
 from feedpub.cache import decode_summary
-from feedpub.load import MAX_FILE_BYTES
+from feedpub.load import MAX_FILE_BYTES, scan_record_paths
 from feedpub.source import Records, Workers, parse_file
 
 
@@ -29,7 +32,7 @@ def test_a_fifo_named_like_a_record_is_a_problem_not_a_hang(tmp_path: Path) -> N
     if reader.is_alive():  # let the stuck reader go before failing
         with open(fifo, "wb"):
             pass
-    assert found == [[f"{fifo}: not a regular file; records are files"]]
+    assert found == [[f"{fifo}: skipped: not a regular file"]]
 
 
 def test_a_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
@@ -62,3 +65,21 @@ def test_no_more_workers_than_cores_or_tasks(tmp_path: Path) -> None:
 
     with RecordStore(None, tmp_path, tmp_path / "out") as store:
         assert Records(tmp_path, store, jobs=100_000).jobs == cores
+
+
+def test_files_left_out_of_the_records_are_reported_by_the_build(tmp_path: Path) -> None:
+    """A FIFO and a link leading out of the source folder are never read, and a build
+    names each of them."""
+    source = tmp_path / "seeds"
+    source.mkdir()
+    os.mkfifo(source / "pipe.md")
+    (tmp_path / "private.md").write_text("---\ntitle: private\n---\n")
+    (source / "out.md").symlink_to(tmp_path / "private.md")
+    paths, skipped = scan_record_paths(source)
+    assert paths == []
+    config = Config(base_url="https://f.example/", source=source, output=tmp_path / "out")
+    with pytest.raises(RecordsError) as failed:  # a file left out is an error
+        build(config)
+    problems = [str(p) for p in failed.value.problems]
+    assert sorted(problems) == sorted(str(p) for p in skipped)
+    assert {p.split(":")[0] for p in problems} == {str(source / "out.md"), str(source / "pipe.md")}
