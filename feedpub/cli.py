@@ -21,7 +21,7 @@ from feedpub.build import Progress, check, diff
 from feedpub.build import build as build_feeds
 from feedpub.config import Config, load_config
 from feedpub.diff import FeedDiff
-from feedpub.errors import ConfigError, FeedpubError, RecordsError
+from feedpub.errors import ConfigError, FeedpubError, RecordsError, escape_text
 from feedpub.serve import make_server, source_fingerprint
 from feedpub.serve import watch as watch_source
 from feedpub.types import BuildResult, Problem
@@ -341,25 +341,27 @@ def _reporting(as_json: bool = False) -> Iterator[None]:
     """
     try:
         yield
-    except ConfigError as e:
-        _print_failure_json(as_json, str(e), ())
-        raise click.UsageError(str(e)) from e
     except RecordsError as e:
         _print_problems(e.problems)
         _print_failure_json(as_json, str(e), e.problems)
         raise click.ClickException(str(e)) from e
-    except FeedpubError as e:
-        _print_failure_json(as_json, str(e), ())
-        raise click.ClickException(str(e)) from e
-    except sqlite3.Error as e:  # the record store is busy beyond waiting, or unusable
-        message = f"the cache cannot be used ({e}); run again, or with --no-cache"
+    except (FeedpubError, sqlite3.Error, OSError) as e:
+        # Messages name paths and values from the input: escaped, one line each.
+        message = escape_text(_message(e))
         _print_failure_json(as_json, message, ())
+        if isinstance(e, ConfigError):
+            raise click.UsageError(message) from e
         raise click.ClickException(message) from e
-    except OSError as e:  # the output or cache folder cannot be used as asked
-        where = f"{e.filename}: " if e.filename else ""
-        message = f"{where}{e.strerror or e}"
-        _print_failure_json(as_json, message, ())
-        raise click.ClickException(message) from e
+
+
+def _message(error: Exception) -> str:
+    """What a failure says to the person running feedpub."""
+    if isinstance(error, sqlite3.Error):  # the record store is busy beyond waiting
+        return f"the cache cannot be used ({error}); run again, or with --no-cache"
+    if isinstance(error, OSError):  # the output or cache folder cannot be used as asked
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}"
+    return str(error)
 
 
 def _print_failure_json(as_json: bool, error: str, problems: Iterable[Problem]) -> None:

@@ -359,3 +359,23 @@ def test_an_output_option_naming_a_file_is_a_usage_error(folder: Path) -> None:
     assert (folder / "afile").read_text() == "mine"
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert "`-o` naming a file" in readme.split("| 2 |")[1].split("\n")[0]
+
+
+def test_error_messages_print_paths_with_control_characters_escaped(tmp_path: Path) -> None:
+    """A folder named to clear the screen and forge a CI annotation prints as text."""
+    source = tmp_path / "seeds"
+    write_record(source, "a.md", article(1))
+    out = tmp_path / "out\x1b[2J\n::error::forged"
+    out.mkdir()
+    (out / "topics").write_text("a file where a folder goes")
+    settings = tmp_path / "feedpub.yaml"
+    settings.write_text("base_url: https://f.example/\n", encoding="utf-8")
+
+    result = CliRunner().invoke(
+        cli, ["build", "--config", str(settings), str(source), "-o", str(out), "--no-cache"]
+    )
+
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output
+    assert "\n::error::" not in result.output
+    assert "out\\x1b[2J\\n::error::forged" in result.output
