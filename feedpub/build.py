@@ -121,7 +121,7 @@ def _discarding_a_bad_store(config: Config, run: Callable[[list[Problem]], T]) -
         path = store_path(config.cache_dir, config.source, config.output)
         with suppress(OSError):  # then the fresh store is a temporary one, with its warning
             discard_store(config.cache_dir, config.source, config.output)
-        reason = escape_text(f"{type(e).__name__}: {e}")[:200]
+        reason = f"{type(e).__name__}: {e}"[:200]  # Problem escapes what it prints
         message = f"the cache could not be used ({reason}); it was discarded and rebuilt"
         return run([Problem(str(path), None, "", message, "warning")])
 
@@ -254,10 +254,8 @@ def _records(config: Config, warnings: list[Problem]) -> Iterator[Records]:
         store = RecordStore(config.cache_dir, config.source, config.output)
     except (OSError, sqlite3.Error) as e:
         assert config.cache_dir is not None  # a temporary store always opens
-        where = escape_text(str(config.cache_dir))
-        reason = escape_text(str(e))
-        message = f"cannot use the cache ({reason}); building without it"
-        warnings.append(Problem(where, None, "", message, "warning"))
+        message = f"cannot use the cache ({e}); building without it"
+        warnings.append(Problem(str(config.cache_dir), None, "", message, "warning"))
         store = RecordStore(None, config.source, config.output)
     with store:
         records = Records(config.source, store, config.jobs)
