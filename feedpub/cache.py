@@ -24,6 +24,7 @@ is deleted after the build.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -160,8 +161,11 @@ class RecordStore:
         for attempt in (1, 2):
             db = None
             try:
-                # Another build on the same store waits its turn rather than failing.
-                db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
+                _unlink_links(self.path)
+                # Another build on the same store waits its turn rather than failing;
+                # nofollow: the store is never opened through a link planted in its place.
+                uri = f"{self.path.absolute().as_uri()}?nofollow=1"
+                db = sqlite3.connect(uri, isolation_level=None, timeout=60, uri=True)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -357,6 +361,15 @@ def discard_store(folder: Path, source: Path, output: Path) -> None:
     _delete(store_path(folder, source, output))
 
 
+def _unlink_links(path: Path) -> None:
+    """Remove links at the store's names: SQLite would write through them (to another
+    program's database, say). Only the link goes, never what it points to."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        name = Path(f"{path}{suffix}")
+        if name.is_symlink():
+            name.unlink()
+
+
 def _delete(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         # A folder in its place is not ours to remove: opening it fails, and the build
@@ -386,8 +399,19 @@ def _reset(db: sqlite3.Connection) -> None:
 
 
 def _make_cache_folder(folder: Path) -> None:
+    """Create the cache folder and mark it, as pytest, mypy and ruff mark theirs, as one
+    for git and backup tools to ignore: only a folder feedpub creates or has marked
+    before, so `cache_dir: .` never hides a project from git. Marks are created, never
+    written through a link or over a file."""
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    # Like pytest's, mypy's and ruff's caches: ignored by git and by backup tools.
-    for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
-        if not (folder / name).exists():
-            (folder / name).write_text(text, encoding="utf-8")
+    if not created and any(folder.iterdir()) and not (folder / "CACHEDIR.TAG").is_file():
+        return  # someone else's folder: used, not marked
+    for name, text in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", _GITIGNORE)):
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(folder / name, flags, 0o666)
+        except FileExistsError:
+            continue  # already there (or a link there): left as it is
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)

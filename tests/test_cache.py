@@ -505,3 +505,48 @@ def _cli_options(config: Config) -> list[str]:
 
 def runner() -> CliRunner:
     return CliRunner()
+
+
+def test_links_planted_in_the_cache_folder_are_never_written_through(
+    cached: Config, tmp_path: Path
+) -> None:
+    """A link at the store's name to another program's database, or at the marks' names
+    to files elsewhere: feedpub removes or skips the link and touches no target."""
+    assert cached.cache_dir is not None
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    other = sqlite3.connect(victim / "app.db")
+    other.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+    other.execute("INSERT INTO meta VALUES ('important', 'keep me')")
+    other.commit()
+    other.close()
+    before = (victim / "app.db").read_bytes()
+    cached.cache_dir.mkdir()
+    (cached.cache_dir / ".gitignore").symlink_to(victim / "created-by-feedpub")
+    store = build_module.store_path(cached.cache_dir, cached.source, cached.output)
+    store.symlink_to(victim / "app.db")
+    Path(f"{store}-wal").symlink_to(victim / "wal")
+
+    build(cached)
+    build(cached)
+
+    assert (victim / "app.db").read_bytes() == before
+    assert sorted(p.name for p in victim.iterdir()) == ["app.db"]
+    assert not store.is_symlink() and store.is_file()
+    assert tree(cached.output) == _no_cache_tree(cached, "fresh")
+
+
+def test_a_cache_folder_feedpub_did_not_make_is_used_but_not_marked(
+    cached: Config, tmp_path: Path
+) -> None:
+    """`cache_dir: .` must not write a `.gitignore` of `*` that hides a project."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "notes.txt").write_text("mine")
+    build(replace(cached, cache_dir=project))
+    assert sorted(p.name for p in project.iterdir() if not p.name.startswith("build-")) == [
+        "notes.txt"
+    ]
+    build(cached)  # a folder of its own is marked
+    assert cached.cache_dir is not None
+    assert (cached.cache_dir / ".gitignore").is_file()
