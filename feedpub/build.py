@@ -59,7 +59,7 @@ class Checked:
 def check(config: Config, *, progress: Progress | None = None) -> Checked:
     """Read and group the records without rendering or writing anything."""
 
-    def run(warnings: list[Problem]) -> Checked:
+    def run(config: Config, warnings: list[Problem]) -> Checked:
         with _records(config, warnings) as records:
             return _check(config, records, progress)
 
@@ -82,7 +82,7 @@ def build(
     `allow_shrink`.
     """
 
-    def run(warnings: list[Problem]) -> tuple[BuildResult, dict[str, bytes]]:
+    def run(config: Config, warnings: list[Problem]) -> tuple[BuildResult, dict[str, bytes]]:
         return _build(config, warnings, check_only, allow_shrink, progress)
 
     result, _ = _discarding_a_bad_store(config, run)
@@ -92,7 +92,7 @@ def build(
 def diff(config: Config, *, allow_shrink: bool = False) -> tuple[BuildResult, list[FeedDiff]]:
     """What a build would change, and per feed file the entry ids it would add and remove."""
 
-    def run(warnings: list[Problem]) -> tuple[BuildResult, dict[str, bytes]]:
+    def run(config: Config, warnings: list[Problem]) -> tuple[BuildResult, dict[str, bytes]]:
         return _build(config, warnings, True, allow_shrink, None)
 
     result, new_bytes = _discarding_a_bad_store(config, run)
@@ -100,30 +100,46 @@ def diff(config: Config, *, allow_shrink: bool = False) -> tuple[BuildResult, li
     return result, diff_feeds(config.output, plan, new_bytes)
 
 
-def _discarding_a_bad_store(config: Config, run: Callable[[list[Problem]], T]) -> T:
+def _discarding_a_bad_store(config: Config, run: Callable[[Config, list[Problem]], T]) -> T:
     """`run`, and once more from the records alone if anything goes wrong while the
     record store is in use: the cache may speed a build up, never stop it.
 
     Only feedpub's own errors about the input (records, configuration, output) and the
     file system's stand; any other failure with a cache could come from what the cache
     holds, so the store is discarded and the build runs again with a fresh one, saying
-    so in a warning. A failure that comes back then is real.
+    so in a warning. A failure that comes back then is real. A build that would empty
+    the site is tried once without the cache before it is believed.
     """
     if config.cache_dir is None:
-        return run([])
+        return run(config, [])
     try:
-        return run([])
+        return run(config, [])
+    except ShrinkError as e:
+        # Without the cache this raises again when the records really are that few.
+        result = run(replace(config, cache_dir=None), [_cache_warning(config, e)])
+        _discard_store(config)
+        return result
     except Exception as e:
         if isinstance(e, FeedpubError | sqlite3.Error | OSError) and not is_damage(e):
             # The input's fault, the file system's (a full disk), or a store busy with
             # another build beyond waiting: a fresh store would fail the same way.
             raise
-        path = store_path(config.cache_dir, config.source, config.output)
-        with suppress(OSError):  # then the fresh store is a temporary one, with its warning
-            discard_store(config.cache_dir, config.source, config.output)
-        reason = f"{type(e).__name__}: {e}"[:200]  # Problem escapes what it prints
-        message = f"the cache could not be used ({reason}); it was discarded and rebuilt"
-        return run([Problem(str(path), None, "", message, "warning")])
+        _discard_store(config)
+        return run(config, [_cache_warning(config, e)])
+
+
+def _discard_store(config: Config) -> None:
+    assert config.cache_dir is not None
+    with suppress(OSError):  # then the fresh store is a temporary one, with its warning
+        discard_store(config.cache_dir, config.source, config.output)
+
+
+def _cache_warning(config: Config, error: Exception) -> Problem:
+    assert config.cache_dir is not None
+    path = store_path(config.cache_dir, config.source, config.output)
+    reason = f"{type(error).__name__}: {error}"[:200]  # Problem escapes what it prints
+    message = f"the cache could not be used ({reason}); it was discarded and rebuilt"
+    return Problem(str(path), None, "", message, "warning")
 
 
 def _build(
@@ -233,7 +249,7 @@ def _refuse_to_shrink(summaries: list[FeedSummary], out: Output) -> None:
     `--skip-invalid`, must not empty a published site."""
     if not any(summary.count for summary in summaries):
         raise ShrinkError("the build would publish no entry")
-    published = [p for p in out.owned if p not in _SITE_FILES]
+    published = [p for p in out.published() if p not in _SITE_FILES]
     removed = [p for p in out.to_remove() if p not in _SITE_FILES]
     if 2 * len(removed) > len(published):
         raise ShrinkError(
@@ -249,6 +265,11 @@ def _records(config: Config, warnings: list[Problem]) -> Iterator[Records]:
     one, with a warning."""
     if not config.source.is_dir():
         raise ConfigError(f"{escape_text(str(config.source))}: no such folder of records")
+    if config.cache_dir is not None and _is_within(config.cache_dir, config.output):
+        raise ConfigError(
+            f"{escape_text(str(config.cache_dir))}: the cache folder is inside the output "
+            "folder, which is published; keep it elsewhere (--cache-dir)"
+        )
     warnings = list(warnings)
     try:
         store = RecordStore(config.cache_dir, config.source, config.output)
@@ -264,6 +285,11 @@ def _records(config: Config, warnings: list[Problem]) -> Iterator[Records]:
             yield records
         finally:
             records.workers.close()
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    folder = folder.resolve()
+    return folder == path.resolve() or folder in path.resolve().parents
 
 
 def _check(config: Config, records: Records, progress: Progress | None) -> Checked:
@@ -282,6 +308,7 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
         for name in records.misnamed
     ]
     scan = records.scan(advance)
+    records.confirm(scan, config.strict)
     table = scan.table
     for index, found in sorted(scan.problems.items()):
         if config.strict:

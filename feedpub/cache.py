@@ -35,6 +35,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 
 from feedpub.errors import FeedpubError
+from feedpub.load import is_sound
 from feedpub.types import Article, BuildResult, DigestRow, Problem
 from feedpub.version import __version__, code_hash
 
@@ -100,6 +101,8 @@ def decode_article(data: bytes) -> Article | None:
         or any(r.published_at and r.published_at.utcoffset() is None for r in article.related)
     ):
         raise StoreDamaged("the record store holds a date without a time zone")
+    if article is not None and not is_sound(article):
+        raise StoreDamaged("the record store holds an article no record could give")
     return article
 
 

@@ -28,6 +28,7 @@ from feedpub.yamltext import Document, Key, YamlError, parse_yaml
 # lone surrogates, U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SPACES = re.compile(r"\s+")
+_DATE_THEN_TIME = re.compile(r"(?:\d{4}-\d{2}-\d{2}|\d{8})(?:[Tt ]|\Z)")
 # An absolute http(s) URL: scheme, optional user info, a host (name or [IPv6]), an
 # optional port, then anything without whitespace. The host must not be empty.
 _WEB_URL = re.compile(
@@ -319,6 +320,9 @@ class _Fields:
         if not text:
             return None
         try:
+            # fromisoformat takes any character between date and time; ISO 8601 a T.
+            if not _DATE_THEN_TIME.match(text):
+                raise ValueError(text)
             value = datetime.fromisoformat(text)
         except ValueError:
             self.report(key, f"not a date: {_show(text)}", severity)
@@ -552,6 +556,21 @@ def to_uri(url: str) -> str:
 def topic_key(name: str) -> str:
     """What makes two topic names the same topic: case and spacing do not count."""
     return unicodedata.normalize("NFKC", name).casefold()
+
+
+def is_sound(article: Article) -> bool:
+    """Whether an article read back from a cache is one `parse_record` could have made:
+    every URL http(s), every text free of what XML forbids. A store is input too."""
+    urls = [article.web_url, article.original_url or "", *(i.url for i in article.images)]
+    texts = [article.title, article.excerpt, article.body, article.provider.name]
+    texts += [*article.topics, article.category or "", article.type or ""]
+    for item in article.related:
+        urls += [item.web_url, *(i.url for i in item.images)]
+        texts += [item.title, item.excerpt, item.type or ""]
+        texts += [item.provider.name] if item.provider else []
+    return all(is_web_url(url) for url in urls if url) and not any(
+        _NOT_XML.search(text) for text in texts
+    )
 
 
 def is_web_url(text: str) -> bool:

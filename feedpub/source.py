@@ -22,7 +22,14 @@ from typing import TypeVar
 
 import msgspec
 
-from feedpub.cache import RecordStore, Summary, content_hash, decode_summary, encode
+from feedpub.cache import (
+    RecordStore,
+    StoreDamaged,
+    Summary,
+    content_hash,
+    decode_summary,
+    encode,
+)
 from feedpub.load import digest_of, parse_record, read_file, scan_record_paths
 from feedpub.table import DigestTable
 from feedpub.types import Article, Problem, plain_digest
@@ -296,6 +303,17 @@ class Records:
         finally:
             self.store.commit()
         return result
+
+    def confirm(self, scan: Scan, strict: bool) -> None:
+        """Raise StoreDamaged unless every problem that can stop a run (an error; with
+        `strict`, any) is what the record's bytes give now: a problem taken from the
+        store could be planted there. Records with such problems are few, and parsed
+        again here whatever the store says."""
+        for index, found in scan.problems.items():
+            if strict or any(p.is_error for p in found):
+                _, fresh = decode_summary(parse_file(self.paths[index])[4])
+                if tuple(fresh) != found:
+                    raise StoreDamaged(f"the record store's problems for {self.paths[index]!r}")
 
     def _compare_with_store(self, snapshot: _Snapshot | None) -> _Comparison:
         """Which records the store's rows (read in path order) still describe, and

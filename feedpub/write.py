@@ -13,11 +13,13 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
+from typing import BinaryIO
 
 from feedpub.errors import OutputError
 
@@ -58,8 +60,13 @@ class Output:
         if not dry_run:
             folder.mkdir(parents=True, exist_ok=True)
             self._lock = _lock_folder(folder)  # before touching any temporary file
-            remove_stale_temporaries(folder)
-        self.owned = read_manifest(folder) if folder.is_dir() else []
+        try:
+            if not dry_run:
+                remove_stale_temporaries(folder)
+            self.owned = read_manifest(folder) if folder.is_dir() else []
+        except BaseException:
+            self.close()  # a failure here must not keep the folder locked
+            raise
         self.created: list[str] = []
         self.changed: list[str] = []
         self.unchanged: list[str] = []
@@ -71,8 +78,8 @@ class Output:
         target = safe_path(self.folder, relpath)
         _check_folder(self.folder, target.parent)  # before reading, so no link is followed
         self.wanted.add(relpath)
-        old = read_existing(target)
-        if old == data:
+        old = holds(target, data)
+        if old:
             self.unchanged.append(relpath)
             return
         (self.created if old is None and not target.is_symlink() else self.changed).append(relpath)
@@ -113,6 +120,11 @@ class Output:
         safe_path(self.folder, relpath)
         self.wanted.add(relpath)
         self.unchanged.append(relpath)
+
+    def published(self) -> list[str]:
+        """The files an earlier build wrote that are still there: the manifest may list
+        others, and they count for nothing."""
+        return [p for p in self.owned if _is_owned_file(self.folder, self.folder.joinpath(p))]
 
     def to_remove(self) -> list[str]:
         """The files an earlier build wrote that nobody put or kept: `finish` removes them.
@@ -191,7 +203,7 @@ def read_manifest(output: Path) -> list[str]:
     data = read_existing(output / MANIFEST)
     try:
         files = json.loads(data or b"null")["files"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         return []
     if not isinstance(files, list):
         return []
@@ -252,19 +264,45 @@ def safe_path(output: Path, relpath: str) -> Path:
     return output.joinpath(*parts)
 
 
-def read_existing(path: Path) -> bytes | None:
-    """The bytes of a regular file at `path`, or None (missing, a link, not a file)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+READ_LIMIT = 64 * 1024 * 1024  # far more than any file feedpub writes
+
+
+def read_existing(path: Path, limit: int = READ_LIMIT) -> bytes | None:
+    """The bytes of a regular file at `path`, or None (missing, a link, not a file, or
+    larger than `limit`: a file planted in the output folder costs no memory)."""
+    with _regular_file(path) as file:
+        if file is None or os.fstat(file.fileno()).st_size > limit:
             return None
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read()
-    finally:
+        return file.read(limit + 1)
+
+
+def holds(path: Path, data: bytes) -> bool | None:
+    """Whether the regular file at `path` holds exactly `data` (None: there is no regular
+    file there). A file of another size is not read at all."""
+    with _regular_file(path) as file:
+        if file is None:
+            return None
+        if os.fstat(file.fileno()).st_size != len(data):
+            return False
+        return file.read(len(data) + 1) == data
+
+
+@contextmanager
+def _regular_file(path: Path) -> Iterator[BinaryIO | None]:
+    """The regular file at `path` open for reading, else None: opened without following
+    a link or waiting on a FIFO."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        yield None
+        return
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
+        yield None
+        return
+    with os.fdopen(fd, "rb") as file:
+        yield file
 
 
 def remove_stale_temporaries(output: Path) -> list[Path]:
@@ -274,14 +312,20 @@ def remove_stale_temporaries(output: Path) -> list[Path]:
     hidden folder such as `.git`, never through a link, never anything else.
     """
     removed = []
-    for folder, folders, names in os.walk(output):  # does not follow links
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        for name in names:
-            path = Path(folder, name)
-            if _TEMPORARY.match(name) and path.is_file() and not path.is_symlink():
-                path.unlink(missing_ok=True)
-                removed.append(path)
-    return removed
+    folders = [os.fspath(output)]
+    while folders:  # a stack, not recursion: any depth of folders is fine
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith("."):
+                    folders.append(entry.path)
+            elif _TEMPORARY.match(entry.name) and entry.is_file(follow_symlinks=False):
+                Path(entry.path).unlink(missing_ok=True)
+                removed.append(Path(entry.path))
+    return sorted(removed)
 
 
 def _lock_folder(folder: Path) -> int | None:

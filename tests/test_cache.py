@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import random
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -20,6 +23,7 @@ from conftest import article, feed_files, write_record
 from feedpub import Config, RecordsError, build
 from feedpub.cache import RecordStore
 from feedpub.cli import cli
+from feedpub.errors import ConfigError
 from feedpub.source import Records
 
 # The module, not the function the package exports under the same name.
@@ -550,3 +554,77 @@ def test_a_cache_folder_feedpub_did_not_make_is_used_but_not_marked(
     build(cached)  # a folder of its own is marked
     assert cached.cache_dir is not None
     assert (cached.cache_dir / ".gitignore").is_file()
+
+
+def _forge(config: Config, change: Callable[[dict[str, Any], list[Any]], None]) -> None:
+    """Rewrite every row of the store as an attacker who knows the format would: valid
+    JSON of the right shape, checksums recomputed, stamps that never match."""
+    from feedpub.cache import row_check
+
+    db = sqlite3.connect(_store(config))
+    rows = db.execute("SELECT path, hash, summary, full FROM records").fetchall()
+    for path, digest_hash, summary, full in rows:
+        article, stored = json.loads(full), json.loads(summary)
+        if article is not None:
+            change(article, stored)
+        summary, full = json.dumps(stored).encode(), json.dumps(article).encode()
+        db.execute(
+            "UPDATE records SET summary = ?, full = ?, summary_check = ?, full_check = ?, "
+            "stamp = 12345 WHERE path = ?",
+            (
+                summary,
+                full,
+                row_check(path, digest_hash, summary),
+                row_check(path, digest_hash, full),
+                path,
+            ),
+        )
+    db.execute("DELETE FROM snapshot")
+    db.execute("DELETE FROM meta WHERE key = 'last_build'")
+    db.commit()
+    db.close()
+
+
+def test_a_forged_article_with_a_javascript_link_is_not_published(cached: Config) -> None:
+    build(cached)
+
+    def javascript(article: dict[str, Any], summary: list[Any]) -> None:
+        article["web_url"] = "javascript:alert(1)"
+
+    _forge(cached, javascript)
+    shutil.rmtree(cached.output)
+    result = build(cached)
+    assert not any(b"javascript:" in data for data in tree(cached.output).values())
+    assert tree(cached.output) == _no_cache_tree(cached, "fresh")
+    assert any("discarded" in str(p) for p in result.warnings)
+
+
+def test_a_forged_error_in_the_store_does_not_stop_a_build(cached: Config) -> None:
+    build(cached)
+
+    def error(article: dict[str, Any], summary: list[Any]) -> None:
+        summary[1] = [{"path": article["path"], "line": 1, "field": "title", "message": "forged"}]
+
+    _forge(cached, error)
+    result = build(cached)
+    assert not any("forged" in str(p) for p in result.problems if p.is_error)
+    assert not build_module.check(cached).has_errors
+    assert tree(cached.output) == _no_cache_tree(cached, "fresh")
+
+
+def test_forged_drafts_do_not_make_a_build_refuse_to_shrink(cached: Config) -> None:
+    build(cached)
+
+    def draft(article: dict[str, Any], summary: list[Any]) -> None:
+        summary[0][2] = False  # published: no
+
+    _forge(cached, draft)
+    result = build(cached)
+    assert tree(cached.output) == _no_cache_tree(cached, "fresh")
+    assert any("discarded" in str(p) for p in result.warnings)
+
+
+def test_a_cache_folder_inside_the_output_folder_is_refused(cached: Config) -> None:
+    with pytest.raises(ConfigError, match="inside the output folder"):
+        build(replace(cached, cache_dir=cached.output / "cache"))
+    assert not cached.output.exists()

@@ -667,3 +667,21 @@ def test_clean_text_shortcut_agrees_with_the_full_cleaning(text: str) -> None:
     from feedpub.load import _NOT_XML, _SPACES
 
     assert clean_text(text) == _SPACES.sub(" ", _NOT_XML.sub("", text)).strip()
+
+
+def _parsed_date(text: str) -> tuple[object, list[str]]:
+    data = record_text(article(1, publishedDateTime=text)).encode()
+    loaded, problems = parse_record("x.md", data)
+    return loaded, [p.message for p in problems]
+
+
+@pytest.mark.parametrize("text", ["2026-01-02X10:00:00Z", "2026-01-02_10:00Z", "2026-01-0210:00Z"])
+def test_a_date_and_time_joined_by_anything_but_t_or_a_space_is_not_a_date(text: str) -> None:
+    assert _parsed_date(text) == (None, [f"not a date: '{text}'"])
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-01-02T10:00:00Z", "2026-01-02 10:00:00+01:00", "2026-01-02"]
+)
+def test_iso_dates_still_parse(text: str) -> None:
+    assert _parsed_date(text)[0] is not None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import subprocess
+import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 
 from conftest import article, write_record
 from feedpub import Config, build
-from feedpub.errors import OutputError
+from feedpub.errors import OutputError, ShrinkError
 from feedpub.write import (
     MANIFEST,
     TEMP_MARK,
@@ -533,3 +535,65 @@ def test_a_failed_build_leaves_the_site_as_it_was_and_no_temporary(
 
     assert tree(config.output) == before
     assert temporaries(config.output) == []
+
+
+def test_a_deeply_nested_manifest_is_ignored_and_unlocks_the_folder(config: Config) -> None:
+    config = _site(config)
+    build(config)
+    expected = tree(config.output)
+    depth = 200_000
+    (config.output / MANIFEST).write_text('{"files":' + "[" * depth + "]" * depth + "}")
+    build(replace(config, cache_dir=None))
+    build(config)
+    assert tree(config.output) == expected
+
+
+def test_folders_nested_thousands_deep_do_not_stop_the_cleanup(config: Config) -> None:
+    config = _site(config)
+    deep = config.output / "deep"
+    deep.mkdir(parents=True)
+    for _ in range(1200):  # deeper than Python's recursion limit, within PATH_MAX
+        deep = deep / "d"
+        deep.mkdir()
+    stale = deep / f".x.atom.xml{TEMP_MARK}0123456789abcdef"
+    stale.write_bytes(b"half")
+    try:
+        build(config)
+        assert not stale.exists()
+    finally:  # Python 3.11's rmtree recurses too: pytest could not remove the tree
+        subprocess.run(["rm", "-rf", str(config.output / "deep")], check=True)
+
+
+def test_a_huge_file_at_a_path_feedpub_writes_is_replaced_without_reading_it(
+    config: Config,
+) -> None:
+    config = _site(config)
+    config.output.mkdir(parents=True)
+    huge = config.output / "all.json"
+    with open(huge, "wb") as f:
+        f.truncate(1 << 30)  # sparse: no disk, but a gigabyte to read
+    tracemalloc.start()
+    try:
+        build(config)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert huge.stat().st_size < 100_000
+    assert peak < 200 * 1024 * 1024
+
+
+def test_manifest_entries_for_files_that_are_not_there_do_not_count(config: Config) -> None:
+    """Ghost entries cannot make the shrink guard's half look smaller."""
+    for n in range(6):
+        write_record(config.source, f"{n:02d}.md", article(n, topics=[f"T{n}"]))
+    build(config)
+    manifest = config.output / MANIFEST
+    listed = json.loads(manifest.read_text(encoding="utf-8"))
+    listed["files"] += [f"ghost/g{n}.json" for n in range(200)]
+    manifest.write_text(json.dumps(listed), encoding="utf-8")
+    before = tree(config.output)
+    for path in sorted(config.source.iterdir())[1:]:
+        path.unlink()
+    with pytest.raises(ShrinkError):
+        build(config)
+    assert tree(config.output) == before
