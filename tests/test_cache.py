@@ -24,7 +24,8 @@ from feedpub import Config, RecordsError, build
 from feedpub.cache import RecordStore
 from feedpub.cli import cli
 from feedpub.errors import ConfigError
-from feedpub.source import Records
+
+source_module = importlib.import_module("feedpub.source")
 
 # The module, not the function the package exports under the same name.
 build_module = importlib.import_module("feedpub.build")
@@ -50,14 +51,14 @@ def related(n: int) -> dict[str, object]:
     return {"title": f"Related {n % 4}", "webUrl": f"https://r.example/{n % 4 if n < 8 else n}"}
 
 
-def parsed_paths(config: Config) -> list[str]:
-    """The records a scan parses (not taken from the store)."""
-    assert config.cache_dir is not None
-    with RecordStore(config.cache_dir, config.source, config.output) as store:
-        known = {row[0] for row in store.stats()}
-        records = Records(config.source, store, jobs=1)
-        records.scan()
-    return sorted(p for p in records.paths if p not in known)
+def parsed_paths(config: Config, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The records a build parses, as the parser sees them (not taken from the store)."""
+    seen: list[str] = []
+    real = source_module.parse_file
+    monkeypatch.setattr(source_module, "parse_file", lambda path: seen.append(path) or real(path))
+    build(replace(config, jobs=1))  # in this process, where the parser is watched
+    monkeypatch.setattr(source_module, "parse_file", real)
+    return sorted(seen)
 
 
 def test_cache_folder_is_ignored_by_git_and_tagged(cached: Config) -> None:
@@ -70,8 +71,8 @@ def test_cache_folder_is_ignored_by_git_and_tagged(cached: Config) -> None:
 def test_warm_build_parses_nothing_and_renders_nothing(
     cached: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build(cached)
-    assert parsed_paths(cached) == []
+    assert len(parsed_paths(cached, monkeypatch)) == 12
+    assert parsed_paths(cached, monkeypatch) == []
     rendered: list[str] = []
 
     real = build_module.assemble
@@ -104,11 +105,15 @@ def test_one_changed_record_is_parsed_again_and_only_its_feeds_rendered(
     assert {p for p in after if after[p] != before.get(p)} - {".feedpub-manifest.json"} == changed
 
 
-def test_same_bytes_with_a_new_mtime_are_not_parsed_again(cached: Config) -> None:
+def test_same_bytes_with_a_new_mtime_are_not_parsed_again(
+    cached: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
     build(cached)
     record = cached.source / "03.md"
     os.utime(record, ns=(1_000_000_000 * 10**9, 1_000_000_000 * 10**9))
-    assert parsed_paths(cached) == []
+    assert parsed_paths(cached, monkeypatch) == []
+    record.write_bytes(record.read_bytes().replace(b"Article 3", b"Article Z"))
+    assert parsed_paths(cached, monkeypatch) == [str(record)]
 
 
 def test_output_edited_by_hand_is_rewritten(cached: Config) -> None:
@@ -139,7 +144,9 @@ def test_a_corrupt_store_is_replaced_not_trusted(cached: Config, damage: bytes) 
     assert tree(cached.output.with_name("again")) == expected
 
 
-def test_a_store_from_another_version_is_dropped(cached: Config) -> None:
+def test_a_store_from_another_version_is_dropped(
+    cached: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
     build(cached)
     assert cached.cache_dir is not None
     (db_path,) = cached.cache_dir.glob("*.sqlite3")
@@ -147,7 +154,7 @@ def test_a_store_from_another_version_is_dropped(cached: Config) -> None:
     db.execute("UPDATE meta SET value = 'feedpub 0.0.0 schema 0' WHERE key = 'tag'")
     db.commit()
     db.close()
-    assert len(parsed_paths(cached)) == 12
+    assert len(parsed_paths(cached, monkeypatch)) == 12
 
 
 def test_no_cache_writes_no_cache_folder(config: Config, tmp_path: Path) -> None:

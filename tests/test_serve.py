@@ -241,25 +241,24 @@ def test_resolve_and_media_type(site: Path) -> None:
     assert media_type("x.bin") == "application/octet-stream"
 
 
-def test_watch_rebuilds_when_the_fingerprint_changes() -> None:
-    states = iter([1, 1, 2, 2, 3])
-    calls: list[int] = []
+def test_watch_rebuilds_once_for_each_change_and_never_otherwise() -> None:
+    """Fingerprints 1 1 2 2 2 3 3 3: one rebuild when 2 is seen, one when 3 is, none at
+    the start and none while nothing changes."""
+    states = [1, 1, 2, 2, 2, 3, 3, 3]
+    seen: list[int] = []
+    rebuilt_at: list[int] = []
     stop = threading.Event()
 
-    def rebuild() -> None:
-        calls.append(1)
-        if len(calls) == 2:
-            stop.set()
-
     def fingerprint() -> int:
-        try:
-            return next(states)
-        except StopIteration:
-            stop.set()
-            return 3
+        if len(seen) == len(states):
+            stop.set()  # every state has been looked at
+            return states[-1]
+        seen.append(states[len(seen)])
+        return seen[-1]
 
-    watch(fingerprint, rebuild, stop, interval=0.001)
-    assert len(calls) == 2
+    watch(fingerprint, lambda: rebuilt_at.append(seen[-1]), stop, interval=0.001)
+    assert seen == states
+    assert rebuilt_at == [2, 3]
 
 
 def test_serve_command_watches_and_rebuilds(tmp_path: Path) -> None:
