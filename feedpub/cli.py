@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from feedpub.build import build as build_feeds
 from feedpub.config import Config, load_config
 from feedpub.diff import FeedDiff
 from feedpub.errors import ConfigError, FeedpubError, RecordsError, escape_text
+from feedpub.scaffold import init_site, new_record
 from feedpub.serve import make_server, source_fingerprint
 from feedpub.serve import watch as watch_source
 from feedpub.types import BuildResult, Problem
@@ -194,7 +196,7 @@ def build(
         feedpub build --check        # in CI: are the committed feeds current?
     """
     with _reporting(as_json), _progress(quiet) as progress:
-        config = _load(config_file, no_cache, **options)
+        config = _load(config_file, no_cache, quiet, **options)
         diffs: list[FeedDiff] = []
         if check and verbose:  # one dry run gives both the verdict and the entries
             result, diffs = diff(config, allow_shrink=allow_shrink)
@@ -247,7 +249,8 @@ def diff_command(
         feedpub diff seeds > feed-changes.md
     """
     with _reporting():
-        _, diffs = diff(_load(config_file, no_cache, **options), allow_shrink=allow_shrink)
+        config = _load(config_file, no_cache, quiet, **options)
+        _, diffs = diff(config, allow_shrink=allow_shrink)
     if not diffs:
         click.echo("No feed would change.")
     _print_diffs(diffs, err=False)
@@ -276,7 +279,7 @@ def validate(
         feedpub validate seeds --strict
     """
     with _reporting(as_json), _progress(quiet or as_json) as progress:
-        config = _load(config_file, no_cache, require_base_url=False, **options)
+        config = _load(config_file, no_cache, quiet, require_base_url=False, **options)
         checked = check(config, progress=progress)
     errors = sum(p.is_error for p in checked.problems)
     warnings = len(checked.problems) - errors
@@ -297,8 +300,108 @@ def validate(
         raise SystemExit(1)
 
 
-def _load(config_file: Path | None, no_cache: bool, **options: Any) -> Config:
+@cli.command()
+@click.argument(
+    "folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--base-url",
+    envvar="FEEDPUB_BASE_URL",
+    show_envvar=True,
+    help="Public URL of the output folder (required; asked for on a terminal).",
+)
+@click.option(
+    "--title",
+    help="The site's name; feed titles start with it.  [default: asked for on a terminal, "
+    "else the folder's name]",
+)
+@click.option(
+    "--source", default="seeds", show_default=True, help="The folder of records to create."
+)
+def init(folder: Path, base_url: str | None, title: str | None, source: str) -> None:
+    """Start a site in FOLDER (default: here): a commented feedpub.yaml, a records
+    folder with an example record, and a GitHub Actions workflow.
+
+    An existing file is never overwritten: it is named and left alone.
+
+    Example:
+
+    \b
+        feedpub init --base-url https://example.org/feeds/ --title "Example news"
+        feedpub new "My first article" --provider example.org
+        feedpub build
+    """
+    if base_url is None:
+        if not _interactive():
+            raise click.UsageError("no base URL: pass --base-url URL (the feeds' public URL)")
+        base_url = click.prompt("Public URL of the feeds (base_url)")
+    if title is None:
+        default = folder.resolve().name or "feeds"
+        title = click.prompt("Site title", default=default) if _interactive() else default
+    with _reporting():
+        made = init_site(folder, base_url, title, source)
+    for path in made.written:
+        click.echo(f"wrote {escape_text(str(path))}")
+    for path in made.kept:
+        click.echo(f"{escape_text(str(path))}: already exists; left alone", err=True)
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--url", help="The article's web URL.  [default: https://DOMAIN/SLUG]")
+@click.option("--topic", "topics", multiple=True, help="A topic (repeat for several).")
+@click.option(
+    "--provider",
+    help="The provider's domain.  [default: the --url's host, else the site's]",
+)
+@click.option(
+    "--config",
+    "config_file",
+    envvar="FEEDPUB_CONFIG",
+    show_envvar=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Configuration file, for the records folder.  [default: ./feedpub.yaml when present]",
+)
+def new(
+    title: str,
+    url: str | None,
+    topics: tuple[str, ...],
+    provider: str | None,
+    config_file: Path | None,
+) -> None:
+    """Write a new record titled TITLE, dated now, into the configured records folder.
+
+    Prints the new file's path; an existing file is never overwritten (exit 1).
+
+    Example:
+
+    \b
+        feedpub new "Sky cameras give solar farms a head start" --topic Energy \\
+            --provider mullertech.example
+    """
+    with _reporting():
+        config = load_config(config_file, require_base_url=False)
+        path = new_record(
+            config.source,
+            title,
+            datetime.now(UTC),
+            provider=provider,
+            url=url,
+            site_url=config.home_url,
+            topics=topics,
+        )
+    click.echo(escape_text(str(path)))
+
+
+def _interactive() -> bool:
+    """True when a person can answer a prompt."""
+    return sys.stdin.isatty()
+
+
+def _load(config_file: Path | None, no_cache: bool, quiet: bool, **options: Any) -> Config:
     config = load_config(config_file, **options)
+    if not quiet:  # advice on the settings, said once per command; not a record's problem
+        _print_problems(config.warnings)
     if no_cache:
         return replace(config, cache_dir=None)
     # The command keeps a cache by default, in the working folder, like pytest and ruff.

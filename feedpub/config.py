@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from feedpub.errors import ConfigError, escape_text
 from feedpub.load import normalise_domain, topic_key
+from feedpub.types import Problem
 from feedpub.yamltext import Value, YamlError, parse_yaml
 
 CONFIG_FILE = "feedpub.yaml"
@@ -73,6 +74,9 @@ class Config:
     archive_page_size: int = 50
     jobs: int | None = None  # worker processes for parsing; None: one per CPU
     cache_dir: Path | None = None  # None: nothing kept between builds (the CLI keeps one)
+    # What the person running feedpub should hear about the settings themselves, once;
+    # not a setting, so it is neither compared nor part of the repr builds hash.
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def home_url(self) -> str:
@@ -165,7 +169,16 @@ def load_config(
         line = lines(key, *inner)
         return f"{file_name}:{line}" if line else file_name
 
-    return _to_config(values, where)
+    config = _to_config(values, where)
+    if "title" not in values:  # the feeds would be named after the tool
+        message = f'not set, so the feeds are named "{config.title}"'
+        config = replace(config, warnings=(Problem(file_name, None, "title", message, "warning"),))
+    return config
+
+
+def check_values(values: Mapping[str, Any]) -> Config:
+    """The `Config` of `values` given as options; `ConfigError` for one it would refuse."""
+    return _to_config(values, lambda *key: "command line")
 
 
 def _read_file(path: Path) -> tuple[dict[str, Any], Callable[..., int | None]]:

@@ -6,6 +6,7 @@ both, when the problems are warnings), and the caller decides what stops a build
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import stat
@@ -209,6 +210,7 @@ def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]
             )
         )
     article = fields.article(body)
+    fields.misspelt_keys()
     return article, sorted(fields.problems, key=lambda p: p.line or 0)
 
 
@@ -471,6 +473,16 @@ class _Fields:
         body = body.replace("\r\n", "\n").replace("\r", "\n")  # the same body, any line ending
         return _NOT_XML.sub("", body).strip()
 
+    def misspelt_keys(self) -> None:
+        """Warn of each unknown key that looks like a known one misspelt; the others
+        stay silent, as the README promises."""
+        for key in self.scope:
+            if key in RECORD_KEYS:  # nearly every key: one set lookup, then on
+                continue
+            known = close_key(key) if isinstance(key, str) else None
+            if known is not None:
+                self.report((key,), f"unknown key; did you mean {known!r}?", "warning")
+
     def article(self, body: str) -> Article | None:
         title = self.text(("title",), required=True)
         web_url = self.url(("webUrl",), required=True, severity="error")
@@ -498,6 +510,27 @@ class _Fields:
         if any(p.is_error for p in self.problems):
             return None
         return article
+
+
+# The top-level keys of a record: those `_Fields.article` reads, and `secured`, which is
+# read by nobody (it is never stored) but is no misspelling.
+RECORD_KEYS = frozenset({
+    "title", "excerpt", "publishedDateTime", "webUrl", "originalUrl", "category", "type",
+    "quality", "heat", "published", "provider", "topics", "related", "images", "secured",
+})  # fmt: skip
+_FOLDED_KEYS = {key.casefold(): key for key in RECORD_KEYS}
+
+
+@lru_cache(maxsize=1024)
+def close_key(key: str) -> str | None:
+    """The known key `key` looks like a misspelling of (`webURL`, `topic`), or None."""
+    folded = key.casefold()
+    if folded in _FOLDED_KEYS:
+        return _FOLDED_KEYS[folded]
+    # 0.85: close enough for a missing letter or a dropped suffix ("publishedDate"),
+    # far enough that words of their own ("author", "summary") stay unknown and silent.
+    near = difflib.get_close_matches(folded, list(_FOLDED_KEYS), n=1, cutoff=0.85)
+    return _FOLDED_KEYS[near[0]] if near else None
 
 
 def digest_of(article: Article) -> Digest:

@@ -279,7 +279,12 @@ def _json_author(name: str, url: str | None) -> dict[str, str]:
 
 
 def render_opml(feeds: Iterable[Feed | FeedSummary], config: Config) -> bytes:
-    """An OPML 2.0 subscription list of every feed, grouped as All, Topics, Providers."""
+    """An OPML 2.0 subscription list of every feed: "all" first, then a folder per kind.
+
+    Folders are named after the site, so two sites imported into one reader keep their
+    feeds apart. The head holds only OPML 1.0's elements: the W3C validator reports
+    OPML 2.0's `docs` as an undefined head element.
+    """
     fmt = FEED_FORMATS[config.opml_format]
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
@@ -291,27 +296,31 @@ def render_opml(feeds: Iterable[Feed | FeedSummary], config: Config) -> bytes:
     etree.SubElement(head, "ownerName").text = config.author.name
     if config.author.email:
         etree.SubElement(head, "ownerEmail").text = config.author.email
-    etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = etree.SubElement(root, "body")
     for kind, label in SECTIONS:
         members = [f for f in feeds if f.kind == kind]
         if not members:
             continue
-        group = etree.SubElement(body, "outline", text=label, title=label)
+        parent = body
+        if kind != "all":  # one feed of everything needs no folder of its own
+            folder = f"{config.title}: {label}"
+            parent = etree.SubElement(body, "outline", text=folder, title=folder)
         for feed in members:
-            html = f"{feed.name}.html" if "html" in config.formats else None
-            attributes = {
-                "type": "rss",
-                "text": feed.title,
-                "title": feed.title,
-                "description": feed.description,
-                "xmlUrl": config.feed_url(fmt.path(feed.name)),
-                "htmlUrl": config.feed_url(html) if html else config.home_url,
-            }
-            if config.language:
-                attributes["language"] = config.language
-            etree.SubElement(group, "outline", attributes)
+            etree.SubElement(parent, "outline", _subscription(feed, fmt, config))
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def _subscription(feed: Feed | FeedSummary, fmt: Format, config: Config) -> dict[str, str]:
+    """A feed's outline attributes; `type="rss"` is OPML's convention for any feed format."""
+    html = f"{feed.name}.html" if "html" in config.formats else None
+    attributes = {"type": "rss", "text": feed.title, "title": feed.title}
+    if feed.description:  # an empty attribute is noise to a reader
+        attributes["description"] = feed.description
+    attributes["xmlUrl"] = config.feed_url(fmt.path(feed.name))
+    attributes["htmlUrl"] = config.feed_url(html) if html else config.home_url
+    if config.language:
+        attributes["language"] = config.language
+    return attributes
 
 
 # The kinds of feed listed for subscribers, in order, with their headings.

@@ -126,6 +126,10 @@ RULES = {
     "MissingHref": "error",
     "MissingLink": "error",
     "MissingOutlineText": "error",  # ours: OPML 2.0 "every outline needs text"
+    # The validator only warns of these two, but a subscription without either does not
+    # import into a reader as a feed, so ours are errors.
+    "MissingOutlineType": "error",
+    "MissingXmlURL": "error",
     "MissingTitle": "error",
     "NotJson": "error",  # ours
     "SelfLinkType": "error",  # ours: the self link names the feed's own media type
@@ -139,10 +143,8 @@ RULES = {
     "DuplicateEntries": "warning",
     "MissingAtomSelfLink": "warning",
     "MissingGuid": "warning",
-    "MissingOutlineType": "warning",
     "MissingSelf": "warning",
     "MissingTextualContent": "warning",
-    "MissingXmlURL": "warning",
     "NeedDescriptionBeforeContent": "warning",
     "NotBlank": "warning",
     "SecurityRisk": "warning",
@@ -635,6 +637,13 @@ def _json_urls(value: Any, where: str) -> Iterator[tuple[str, str]]:
 
 # --- OPML 2.0 --------------------------------------------------------------------
 
+# The head elements the W3C validator knows: OPML 1.0's. OPML 2.0 adds `docs` and
+# `ownerId`, which it reports as "Undefined head element".
+OPML_HEAD = {
+    "title", "dateCreated", "dateModified", "ownerName", "ownerEmail", "expansionState",
+    "vertScrollState", "windowTop", "windowLeft", "windowBottom", "windowRight",
+}  # fmt: skip
+
 
 def lint_opml(data: bytes, *, path: str = "<opml>") -> list[Violation]:
     """The OPML 2.0 rules for a subscription list."""
@@ -645,14 +654,17 @@ def lint_opml(data: bytes, *, path: str = "<opml>") -> list[Violation]:
     if root.find("head") is None or root.find("body") is None:
         log("/opml", "MissingElement", "OPML needs a head and a body")
         return log.found
-    for name in ("dateCreated", "dateModified"):
-        for element in root.find("head").findall(name):
-            if problem := rfc822_problem(element.text):
-                log(_where(element), *problem)
+    for element in root.find("head").iterchildren("*"):  # elements, not comments
+        if element.tag not in OPML_HEAD:
+            log(_where(element), "UndefinedElement", f"Undefined head element: {element.tag}")
+        elif element.tag in ("dateCreated", "dateModified") and (
+            problem := rfc822_problem(element.text)
+        ):
+            log(_where(element), *problem)
     for outline in root.iter("outline"):
         if not (outline.get("text") or "").strip():
             log(_where(outline), "MissingOutlineText", "every outline needs text")
-        if outline.get("type") == "rss" and outline.get("xmlUrl") is None:
+        if outline.get("type") == "rss" and not outline.get("xmlUrl"):
             log(_where(outline), "MissingXmlURL", "a subscription needs xmlUrl")
         if outline.get("xmlUrl") is not None and outline.get("type") != "rss":
             log(_where(outline), "MissingOutlineType", 'a subscription needs type="rss"')

@@ -337,13 +337,18 @@ def test_custom_feeds_are_listed_in_the_index(custom_site: Site) -> None:
 
 def test_custom_feeds_are_listed_in_the_opml_under_custom(custom_site: Site) -> None:
     root = etree.fromstring((custom_site.output / "feeds.opml").read_bytes())
-    groups = {group.get("text"): group for group in root.find("body")}
-    assert list(groups) == ["All", "Topics", "Providers", "Custom"]
-    listed = {outline.get("xmlUrl") for outline in groups["Custom"]}
+    # The "all" feed sits in the body; each other kind is a folder named after the site.
+    everything, *folders = root.find("body")
+    assert everything.get("xmlUrl") == f"{BASE}all.atom.xml"
+    title = custom_site.config.title
+    groups = {group.get("text"): group for group in folders}
+    assert list(groups) == [f"{title}: {kind}" for kind in ("Topics", "Providers", "Custom")]
+    custom = groups[f"{title}: Custom"]
+    listed = {outline.get("xmlUrl") for outline in custom}
     assert listed == {f"{BASE}custom/{name}.atom.xml" for name in EXPECTED}
-    titles = {outline.get("title") for outline in groups["Custom"]}
+    titles = {outline.get("title") for outline in custom}
     assert "AI news of quality" in titles
-    elsewhere = [o.get("xmlUrl") for g in ("All", "Topics", "Providers") for o in groups[g]]
+    elsewhere = [o.get("xmlUrl") for g in folders if g is not custom for o in g]
     assert not any("/custom/" in link for link in elsewhere)
 
 
@@ -382,7 +387,7 @@ def test_group_by_nothing_writes_only_all_and_custom_feeds(config: Config) -> No
     feeds = {f"{name}{suffix}" for name in ("all", "custom/ai") for suffix in SUFFIXES.values()}
     assert relpaths(config.output) == feeds | BOOKKEEPING
     opml = etree.fromstring((config.output / "feeds.opml").read_bytes())
-    assert [group.get("text") for group in opml.find("body")] == ["All", "Custom"]
+    assert [group.get("text") for group in opml.find("body")] == ["Test site", "Test site: Custom"]
 
 
 def test_group_by_topic_writes_no_provider_feeds(config: Config) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import re
+import shlex
+import shutil
+import subprocess
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -28,8 +32,11 @@ from conftest import (
     parse_feed,
     write_record,
 )
-from feedlint import RFC_3339, atom_entries, feedparser_reads_json
+from feedlint import RFC_3339, atom_entries, feedparser_reads_json, lint_opml
 from feedpub import Config, build, load_config
+from feedpub.config import CustomFeed
+from feedpub.render import render_opml
+from feedpub.types import FeedSummary
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 A = f"{{{ATOM_NS}}}"
@@ -217,7 +224,13 @@ def test_feedparser_reads_the_json_feeds(sample: Site) -> None:
 
 # --- OPML ---------------------------------------------------------------------------
 
-GROUPS = (("all", "All"), ("topic", "Topics"), ("provider", "Providers"))
+# The folder each kind of feed is filed under, after the site's title; "all" has none.
+FOLDERS = {"topic": "Topics", "provider": "Providers", "custom": "Custom"}
+
+
+def folder_of(kind: str, title: str) -> list[str]:
+    """The folder (as tags) a reader files a feed of `kind` under: none for "all"."""
+    return [f"{title}: {FOLDERS[kind]}"] if kind in FOLDERS else []
 
 
 def opml(site: Site) -> Any:
@@ -230,34 +243,123 @@ def test_listparser_reads_one_subscription_per_feed(sample: Site) -> None:
     assert parsed.version == "opml2"
     assert parsed.meta["title"] == "feedpub sample: every feed"
     assert parsed.meta["author"] == {"name": "The feedpub sample desk", "email": "desk@example.org"}
-    labels = dict(GROUPS)
     expected = [
-        (f"{sample.config.base_url}{feed.name}.atom.xml", feed.title, [[labels[feed.kind]]])
-        for kind, _ in GROUPS
+        (f"{sample.config.base_url}{feed.name}.atom.xml", feed.title, feed.kind)
+        for kind in ("all", "topic", "provider")
         for feed in sample.result.feeds
         if feed.kind == kind
     ]
-    assert [(f["url"], f["title"], f["categories"]) for f in parsed.feeds] == expected
+    assert [(f["url"], f["title"]) for f in parsed.feeds] == [e[:2] for e in expected]
+    for subscription, (_, _, kind) in zip(parsed.feeds, expected, strict=True):
+        folder = folder_of(kind, "feedpub sample")
+        assert subscription["tags"] == folder
+        assert subscription["categories"] == ([folder] if folder else [])
     assert not parsed.lists  # only feeds, no links to other lists
 
 
 def test_opml_outlines_are_grouped_and_complete(sample: Site) -> None:
     root = opml(sample)
     assert root.get("version") == "2.0"
-    groups = root.findall("body/outline")
-    assert [(g.get("text"), g.get("title")) for g in groups] == [(n, n) for _, n in GROUPS]
-    for group, (kind, _) in zip(groups, GROUPS, strict=True):
+    # The "all" feed sits in the body itself; each group is a folder named after the site.
+    everything, *groups = root.findall("body/outline")
+    assert everything.get("xmlUrl") == f"{sample.config.base_url}all.atom.xml"
+    names = [f"feedpub sample: {FOLDERS[kind]}" for kind in ("topic", "provider")]
+    assert [(g.get("text"), g.get("title")) for g in groups] == [(n, n) for n in names]
+    assert [set(g.attrib) for g in groups] == [{"text", "title"}] * 2
+    for group, kind in zip([None, *groups], ("all", "topic", "provider"), strict=True):
         feeds = [f for f in sample.result.feeds if f.kind == kind]
-        outlines = group.findall("outline")
+        outlines = [everything] if group is None else group.findall("outline")
         assert len(outlines) == len(feeds) > 0
         for outline, feed in zip(outlines, feeds, strict=True):
             assert outline.get("type") == "rss"
             assert outline.get("text") == outline.get("title") == feed.title
+            assert outline.get("description") == feed.description
             assert outline.get("xmlUrl") == f"{sample.config.base_url}{feed.name}.atom.xml"
             assert outline.get("htmlUrl") == f"{sample.config.base_url}{feed.name}.html"
             assert sample.path_of(outline.get("xmlUrl")).is_file()
             assert sample.path_of(outline.get("htmlUrl")).is_file()
             assert not outline.findall("outline")
+
+
+def test_opml_head_holds_only_what_the_w3c_validator_knows(sample: Site) -> None:
+    head = opml(sample).find("head")
+    assert [child.tag for child in head] == ["title", "dateModified", "ownerName", "ownerEmail"]
+    assert lint_opml((sample.output / "feeds.opml").read_bytes()) == []
+
+
+def test_opml_writes_no_empty_description(config: Config) -> None:
+    feeds = [
+        FeedSummary("all", "all", "Everything", "", 1, None),
+        FeedSummary("custom/quiet", "custom", "Quiet", "", 1, None),
+    ]
+    root = etree.fromstring(render_opml(feeds, config))
+    outlines = [o for o in root.iter("outline") if o.get("xmlUrl")]
+    assert len(outlines) == 2
+    for outline in outlines:
+        assert "description" not in outline.attrib
+        assert all(value.strip() for value in outline.attrib.values())
+    assert [o.get("text") for o in root.find("body")] == ["Everything", "Test site: Custom"]
+
+
+@pytest.fixture(scope="module")
+def corpus_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """300 synthetic records (bench/corpus.py), with a custom feed, built under a title."""
+    from corpus import write_corpus
+
+    folder = tmp_path_factory.mktemp("opml-corpus")
+    write_corpus(folder / "records", 300, seed=12)
+    config = Config(
+        base_url="https://feeds.example.org/",
+        source=folder / "records",
+        output=folder / "out",
+        title="Corpus news",
+        feeds=(CustomFeed("everything", "Everything"),),
+    )
+    result = build(config)
+    assert not result.errors
+    return Site(config, result)
+
+
+def test_opml_of_a_corpus_lints_clean_and_imports_into_site_folders(corpus_site: Site) -> None:
+    data = (corpus_site.output / "feeds.opml").read_bytes()
+    assert lint_opml(data, path="feeds.opml") == []
+    parsed = listparser.parse(data)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    feeds = {f"{corpus_site.config.base_url}{f.name}.atom.xml": f for f in corpus_site.result.feeds}
+    assert {kind for kind in (f.kind for f in feeds.values())} == {
+        "all", "topic", "provider", "custom"
+    }  # fmt: skip
+    assert sorted(s["url"] for s in parsed.feeds) == sorted(feeds)
+    for subscription in parsed.feeds:
+        feed = feeds[subscription["url"]]
+        assert subscription["title"] == feed.title
+        assert subscription["tags"] == folder_of(feed.kind, "Corpus news"), subscription
+
+
+def test_newsboat_imports_the_opml_with_site_folders_as_tags(
+    corpus_site: Site, tmp_path: Path
+) -> None:
+    newsboat = shutil.which("newsboat")
+    if newsboat is None:
+        pytest.skip("newsboat is not installed (Debian package 'newsboat'); .ci/run installs it")
+    urls, config_file = tmp_path / "urls", tmp_path / "config"
+    urls.touch()
+    config_file.touch()
+    done = subprocess.run(
+        [newsboat, "-i", str(corpus_site.output / "feeds.opml"), "-u", str(urls),
+         "-c", str(tmp_path / "cache.db"), "-C", str(config_file)],
+        env={**os.environ, "HOME": str(tmp_path)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    imported = {}
+    for line in urls.read_text(encoding="utf-8").splitlines():
+        url, *tags = shlex.split(line)
+        imported[url] = tags
+    expected = {
+        f"{corpus_site.config.base_url}{feed.name}.atom.xml": folder_of(feed.kind, "Corpus news")
+        for feed in corpus_site.result.feeds
+    }
+    assert imported == expected
 
 
 @pytest.mark.parametrize("fmt", ["atom", "rss", "json"])

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, article, record_text
+from feedpub import load
 from feedpub.load import (
     _HANDLER,
     _split_front_matter,
@@ -685,3 +686,53 @@ def test_a_date_and_time_joined_by_anything_but_t_or_a_space_is_not_a_date(text:
 )
 def test_iso_dates_still_parse(text: str) -> None:
     assert _parsed_date(text)[0] is not None
+
+
+# --- misspelt keys -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "known"),
+    [
+        ("webURL", "webUrl"),
+        ("topic", "topics"),
+        ("publishedDate", "publishedDateTime"),
+        ("Title", "title"),  # the same key but for case
+        ("exerpt", "excerpt"),
+    ],
+)
+def test_a_key_close_to_a_known_one_is_a_warning_naming_both(written: str, known: str) -> None:
+    loaded, problems = parse(f"{HEAD}{written}: x\n---\n")
+    assert loaded is not None
+    assert [str(p) for p in problems] == [
+        f"seeds/x.md:8: {written}: warning: unknown key; did you mean {known!r}?"
+    ]
+
+
+@pytest.mark.parametrize("written", ["author", "tags_internal", "x", "notes", "summary"])
+def test_other_unknown_keys_stay_silent(written: str) -> None:
+    loaded, problems = parse(f"{HEAD}{written}: x\n---\n")
+    assert loaded is not None
+    assert problems == []
+
+
+def test_a_misspelt_key_warns_once_through_load_records(tmp_path: Path) -> None:
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "x.md").write_text(f"{HEAD}webURL: https://x.example/\n---\n")
+    loaded = load_records(tmp_path / "seeds")
+    assert [(p.field, p.severity) for p in loaded.problems] == [("webURL", "warning")]
+
+
+def test_the_known_keys_are_the_keys_the_loader_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RECORD_KEYS is the one list of top-level keys: exactly those `parse_record` reads."""
+    read: set[str] = set()
+    original = load._Fields.get
+
+    def get(self: Any, key: Any) -> Any:
+        if not self.prefix:
+            read.add(key[0])
+        return original(self, key)
+
+    monkeypatch.setattr(load._Fields, "get", get)
+    load_one(f"{HEAD}topics: [AI]\n---\nBody.\n")
+    assert read | {"secured"} == set(load.RECORD_KEYS)

@@ -408,6 +408,8 @@ OPML_BROKEN = [
     ('xmlUrl="https://feeds', 'xmlUrl="ftp://feeds', "InvalidURLAttribute"),
     ('type="rss" ', "", "MissingOutlineType"),
     ('xmlUrl="https://feeds.example.org/all.atom.xml" ', "", "MissingXmlURL"),
+    ("</title>", "</title><docs>http://opml.org/spec2.opml</docs>", "UndefinedElement"),
+    ("</title>", "</title><ownerId>https://example.org/</ownerId>", "UndefinedElement"),
 ]
 
 # Documents too broken to write as a change of a valid one.
