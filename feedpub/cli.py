@@ -392,9 +392,16 @@ def _print_problems(problems: Iterable[Problem]) -> None:
 
 
 def _summary(result: BuildResult) -> dict[str, Any]:
+    # `current` says the output folder is what a build would write: true of it after
+    # every successful build, so a build says instead whether it had to change it.
+    verdict = (
+        {"current": result.is_current}
+        if result.checked_only
+        else {"was_current": result.is_current}
+    )
     return {
         "checked_only": result.checked_only,
-        "current": result.is_current,
+        **verdict,
         "records": result.records,
         "drafts": result.drafts,
         "skipped": result.skipped,

@@ -5,6 +5,7 @@ Run through the command line on real folders: build, edit records, then ask.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -183,6 +184,18 @@ def test_nothing_to_change(folder: Path) -> None:
     code, _, err = invoke("build", "--check", "--verbose")
     assert code == 0
     assert "###" not in err
+
+
+def test_build_json_says_whether_the_folder_was_current(folder: Path) -> None:
+    write_record(folder / "seeds", "1.md", article(1))
+
+    first = json.loads(invoke("build", "--json")[1])
+    again = json.loads(invoke("build", "--json")[1])
+    checked = json.loads(invoke("build", "--check", "--json")[1])
+
+    assert (first["was_current"], again["was_current"]) == (False, True)
+    assert "current" not in first and "current" not in again
+    assert checked["current"] is True and "was_current" not in checked
 
 
 @pytest.mark.parametrize("fmt", READABLE)
