@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from feedpub.cache import RecordStore, discard_store, is_damage, store_path
 from feedpub.config import Config
-from feedpub.diff import FeedDiff, diff_feeds
+from feedpub.diff import ChangeCollector, Changes
 from feedpub.errors import ConfigError, FeedpubError, RecordsError, ShrinkError, escape_text
 from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
@@ -34,7 +34,6 @@ from feedpub.table import INVALID
 from feedpub.types import BuildResult, Feed, FeedSummary, Problem
 from feedpub.version import __version__, code_hash
 from feedpub.write import MANIFEST, Output
-from feedpub.write import Plan as WritePlan
 
 Progress = Callable[[int, int], None]  # (records done, records in all)
 T = TypeVar("T")
@@ -89,15 +88,17 @@ def build(
     return result
 
 
-def diff(config: Config, *, allow_shrink: bool = False) -> tuple[BuildResult, list[FeedDiff]]:
-    """What a build would change, and per feed file the entry ids it would add and remove."""
+def diff(config: Config, *, allow_shrink: bool = False) -> tuple[BuildResult, Changes]:
+    """What a build would change: per feed, the entries it would add, remove and change,
+    compared as each feed is assembled, and the other files it would change."""
 
-    def run(config: Config, warnings: list[Problem]) -> tuple[BuildResult, dict[str, bytes]]:
-        return _build(config, warnings, True, allow_shrink, None)
+    def run(config: Config, warnings: list[Problem]) -> tuple[BuildResult, ChangeCollector]:
+        collector = ChangeCollector(config.output)  # afresh if the run is retried
+        result, _ = _build(config, warnings, True, allow_shrink, None, collector.add)
+        return result, collector
 
-    result, new_bytes = _discarding_a_bad_store(config, run)
-    plan = WritePlan(result.created, result.changed, result.unchanged, result.removed)
-    return result, diff_feeds(config.output, plan, new_bytes)
+    result, collector = _discarding_a_bad_store(config, run)
+    return result, collector.finish(result)
 
 
 def _discarding_a_bad_store(config: Config, run: Callable[[Config, list[Problem]], T]) -> T:
@@ -148,6 +149,7 @@ def _build(
     check_only: bool,
     allow_shrink: bool,
     progress: Progress | None,
+    on_feed: Callable[[Feed], None] | None = None,
 ) -> tuple[BuildResult, dict[str, bytes]]:
     if not config.base_url:
         raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
@@ -162,7 +164,7 @@ def _build(
             raise RecordsError(checked.problems)
         out = Output(config.output, dry_run=check_only)
         stack.push(out.exit)
-        fingerprints = _write_feeds(config, checked, records, out, check_only)
+        fingerprints = _write_feeds(config, checked, records, out, check_only, on_feed)
         summaries = [plan.summary() for plan in checked.selection.plans if plan.kind != "archive"]
         out.put(OPML_PATH, render_opml(summaries, config))
         out.put(INDEX_PATH, render_index(summaries, config))
@@ -207,10 +209,16 @@ def _last_result(config: Config, store: RecordStore, inputs: bytes) -> BuildResu
 
 
 def _write_feeds(
-    config: Config, checked: Checked, records: Records, out: Output, check_only: bool
+    config: Config,
+    checked: Checked,
+    records: Records,
+    out: Output,
+    check_only: bool,
+    on_feed: Callable[[Feed], None] | None = None,
 ) -> dict[str, bytes]:
     """Render and put every feed whose inputs or files changed since the last build;
-    keep the others as they are. Returns every feed's fingerprint."""
+    keep the others as they are; show `on_feed` each feed assembled. Returns every
+    feed's fingerprint."""
     selection, store = checked.selection, records.store
     # A check renders everything: it must compare bytes, not trust the last build.
     old = {} if check_only else store.fingerprints()
@@ -230,11 +238,19 @@ def _write_feeds(
                 out.keep(path)
             continue
         todo.append(plan)
-    feeds = (assemble(plan, selection, records.fetch) for plan in todo)
+    feeds: Iterator[Feed] = (assemble(plan, selection, records.fetch) for plan in todo)
+    if on_feed is not None:
+        feeds = _shown_to(on_feed, feeds)
     for rendered in _rendered(feeds, len(todo), config, records.workers):
         for path, data in rendered:
             out.put(path, data)
     return fingerprints
+
+
+def _shown_to(on_feed: Callable[[Feed], None], feeds: Iterator[Feed]) -> Iterator[Feed]:
+    for feed in feeds:
+        on_feed(feed)
+        yield feed
 
 
 def _file_as_left(path: Path, stat: tuple[int, int] | None) -> bool:

@@ -21,7 +21,7 @@ import click
 from feedpub.build import Progress, check, diff
 from feedpub.build import build as build_feeds
 from feedpub.config import Config, load_config
-from feedpub.diff import FeedDiff
+from feedpub.diff import LIMIT, Changes, markdown
 from feedpub.errors import ConfigError, FeedpubError, RecordsError, escape_text
 from feedpub.scaffold import init_site, new_record
 from feedpub.serve import make_server, source_fingerprint
@@ -164,7 +164,10 @@ def _build_options(command: Command) -> Command:
     help="Write nothing; exit 1 when the output folder is not what a build would write.",
 )
 @click.option(
-    "-v", "--verbose", is_flag=True, help="With --check: also list the entries that would change."
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="With --check: also list the entries that would change, as `feedpub diff` does.",
 )
 @click.option(
     "--json",
@@ -197,9 +200,9 @@ def build(
     """
     with _reporting(as_json), _progress(quiet) as progress:
         config = _load(config_file, no_cache, quiet, **options)
-        diffs: list[FeedDiff] = []
+        changes: Changes | None = None
         if check and verbose:  # one dry run gives both the verdict and the entries
-            result, diffs = diff(config, allow_shrink=allow_shrink)
+            result, changes = diff(config, allow_shrink=allow_shrink)
         else:
             result = build_feeds(
                 config, check_only=check, allow_shrink=allow_shrink, progress=progress
@@ -215,7 +218,8 @@ def build(
         ):
             for path in paths:
                 click.echo(f"would {status} {config.output / path}", err=True)
-        _print_diffs(diffs)
+        if changes is not None and not result.is_current:
+            click.echo(markdown(changes), err=True, nl=False)
         if result.is_current:
             if not quiet:  # quiet: silence on success, the exit code says it
                 click.echo(f"{config.output}: the feeds are current", err=True)
@@ -236,10 +240,23 @@ def build(
 @cli.command("diff")
 @_source_options
 @_build_options
+@click.option(
+    "--limit",
+    default=LIMIT,
+    show_default=True,
+    envvar="FEEDPUB_LIMIT",
+    type=click.IntRange(min=1),
+    help="Most entries listed per feed; the rest are counted.",
+)
 def diff_command(
-    config_file: Path | None, no_cache: bool, quiet: bool, allow_shrink: bool, **options: Any
+    config_file: Path | None,
+    no_cache: bool,
+    quiet: bool,
+    allow_shrink: bool,
+    limit: int,
+    **options: Any,
 ) -> None:
-    """Show, per feed, the entries a build would add and remove; write nothing.
+    """Show, per feed, the entries a build would add, remove and change; write nothing.
 
     The output is Markdown, ready for a pull-request comment.
 
@@ -247,13 +264,12 @@ def diff_command(
 
     \b
         feedpub diff seeds > feed-changes.md
+        feedpub diff --limit 3      # a short comment on a big change
     """
     with _reporting():
         config = _load(config_file, no_cache, quiet, **options)
-        _, diffs = diff(config, allow_shrink=allow_shrink)
-    if not diffs:
-        click.echo("No feed would change.")
-    _print_diffs(diffs, err=False)
+        _, changes = diff(config, allow_shrink=allow_shrink)
+    click.echo(markdown(changes, limit), nl=False)
 
 
 @cli.command()
@@ -478,25 +494,17 @@ def _print_problems(problems: Iterable[Problem]) -> None:
         click.echo(str(problem), err=True)
 
 
-def _print_diffs(diffs: Iterable[FeedDiff], *, err: bool = True) -> None:
-    """Markdown: a heading per feed file, its entry ids in a `diff` block (+ added, - removed)."""
-    for d in diffs:
-        click.echo(f"### {d.path} ({d.status}: +{len(d.added)} -{len(d.removed)})", err=err)
-        if not (d.added or d.removed):
-            click.echo("The same entries; some of them changed.", err=err)
-            continue
-        click.echo("```diff", err=err)
-        for entry_id in d.added:
-            click.echo(f"+ {entry_id}", err=err)
-        for entry_id in d.removed:
-            click.echo(f"- {entry_id}", err=err)
-        click.echo("```", err=err)
-
-
 def _summary(result: BuildResult) -> dict[str, Any]:
+    # `current` says the output folder is what a build would write: true of it after
+    # every successful build, so a build says instead whether it had to change it.
+    verdict = (
+        {"current": result.is_current}
+        if result.checked_only
+        else {"was_current": result.is_current}
+    )
     return {
         "checked_only": result.checked_only,
-        "current": result.is_current,
+        **verdict,
         "records": result.records,
         "drafts": result.drafts,
         "skipped": result.skipped,

@@ -263,24 +263,6 @@ def test_ci_cycle_on_hundreds_of_records(corpus: Path, tmp_path: Path) -> None:
     assert _run("build", "--check", *common).returncode == 0
 
 
-def test_diff_lists_entries_added_and_removed(folder: Path) -> None:
-    for n in (1, 2):
-        write_record(folder / "seeds", f"{n}.md", article(n))
-    assert invoke("build", "--base-url", BASE)[0] == 0
-    (folder / "seeds" / "1.md").unlink()
-    write_record(folder / "seeds", "3.md", article(3))
-
-    code, out, _ = invoke("diff", "--base-url", BASE)
-    assert code == 0
-    assert "### all.atom.xml (changed: +1 -1)" in out
-    assert "+ https://news.example/a/3" in out
-    assert "- https://news.example/a/1" in out
-
-    code, _, err = invoke("build", "--check", "--verbose", "--base-url", BASE)
-    assert code == 1
-    assert "+ https://news.example/a/3" in err
-
-
 def test_environment_variables_set_options(folder: Path) -> None:
     write_record(folder / "in", "a.md", article(1))
     done = _run(
