@@ -225,8 +225,10 @@ def _write_feeds(
     old_files = {} if check_only else store.outputs()
     fingerprints = {}
     todo: list[Plan] = []  # the plans whose files must be rendered again
-    # Entries name their topics by the corpus-wide spelling: a feed depends on it too.
-    settings = _settings_hash(config) + repr(sorted(selection.topic_names.items())).encode()
+    # Entries name their topics by the corpus-wide spelling, and their pages link to
+    # each topic's feed by its slug: a feed depends on both.
+    topics = (sorted(selection.topic_names.items()), sorted(selection.topic_feeds.items()))
+    settings = _settings_hash(config) + repr(topics).encode()
     for plan in selection.plans:
         paths = [fmt.path(plan.name) for fmt in _formats(plan, config)]
         fingerprint = _fingerprint(plan, selection, checked.hashes, settings)

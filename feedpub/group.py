@@ -128,6 +128,7 @@ class Selection:
     drafts: int
     duplicates: int
     topic_names: dict[str, str]
+    topic_feeds: dict[str, str]  # topic key -> its feed's name, when topics are published
     sources: dict[int, _Source]  # by URL key
     own_related: dict[int, tuple[int, ...]]  # article -> the keys it lists as related
     article_keys: dict[int, int]  # record index -> its article's key, for mentioning records
@@ -414,10 +415,11 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
                 candidate.offer(timestamp, entry)
 
     # Slugs (and warnings about them) only for the groupings that are published.
-    topic_slugs: dict[str, str] = {}
+    feed_of_topic: dict[str, str] = {}
     provider_slugs: dict[str, str] = {}
     if "topic" in config.group_by:
         topic_slugs, warnings = assign_slugs(topic_names, "topic")
+        feed_of_topic = {topic: f"topics/{slug}" for topic, slug in topic_slugs.items()}
         problems.extend(
             Problem(topic_path[k], None, "topics", w, "warning") for k, w in warnings.items()
         )
@@ -439,12 +441,12 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
         )
     ]
     if "topic" in config.group_by:
-        for topic in sorted(topic_names, key=lambda k: topic_slugs[k]):
+        for topic in sorted(topic_names, key=lambda k: feed_of_topic[k]):
             name = topic_names[topic]
             named.append(
                 (
                     ("topic", topic),
-                    f"topics/{topic_slugs[topic]}",
+                    feed_of_topic[topic],
                     "topic",
                     f"{title}: {name}",
                     f"Articles about {name} on {title}",
@@ -503,6 +505,7 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
         drafts=drafts,
         duplicates=len(dropped),
         topic_names=topic_names,
+        topic_feeds=feed_of_topic,
         sources=sources,
         own_related=own_related,
         article_keys={i: keys[i] for s in sources.values() for i, _ in s.mentions},
@@ -531,7 +534,7 @@ def _entry(key: int, selection: Selection, articles: dict[int, Article]) -> Entr
     links = tuple(_link(t, selection, articles) for t in selection.links(key))
     source = selection.sources[key]
     if source.article is not None:
-        return _article_entry(articles[source.article], links, selection.topic_names)
+        return _article_entry(articles[source.article], links, selection)
     return _related_entry(merge_related(_mentions(source, articles)), links)
 
 
@@ -677,9 +680,9 @@ def merge_related(mentions: list[tuple[Related, Article]]) -> Related:
     )
 
 
-def _article_entry(
-    article: Article, related: tuple[Link, ...], topic_names: dict[str, str]
-) -> Entry:
+def _article_entry(article: Article, related: tuple[Link, ...], selection: Selection) -> Entry:
+    keys = [topic_key(t) for t in article.topics]
+    feeds = selection.topic_feeds
     return Entry(
         id=article.web_url,
         title=article.title,
@@ -689,7 +692,8 @@ def _article_entry(
         summary=article.excerpt,
         content_html=article.content_html,
         author=article.provider,
-        categories=tuple(topic_names[topic_key(t)] for t in article.topics),
+        categories=tuple(selection.topic_names[k] for k in keys),
+        topic_feeds=tuple(feeds[k] for k in keys) if feeds else (),
         thumbnail=article.images[0] if article.images else None,
         via=article.original_url,
         related=related,

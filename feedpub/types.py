@@ -190,6 +190,8 @@ class Entry:
     thumbnail: Image | None = None
     via: str | None = None
     related: tuple[Link, ...] = ()
+    # The feed of each category, in the same order (`topics/ai`), when topics have feeds.
+    topic_feeds: tuple[str, ...] = ()
 
 
 FeedKind = Literal["all", "topic", "provider", "custom", "archive"]

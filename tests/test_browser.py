@@ -1,20 +1,26 @@
 """The pages in a real browser: headless Chromium loads the index and a topic page from
 the preview server on 127.0.0.1, and the test reads the DOM it rendered after running
-whatever the page would run. Screenshots go to test-artifacts/ for people to look at."""
+whatever the page would run. Through ChromeDriver it also lays them out on a desktop
+(1280 px) and a phone (375 px) and measures what a person would see there.
+
+Screenshots go to $FEEDPUB_ARTIFACTS (default tests/artifacts/) for people to look at."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -34,7 +40,8 @@ pytestmark = pytest.mark.skipif(
     reason="Chromium is not installed (Debian package 'chromium'; .ci/run installs it)",
 )
 
-ARTIFACTS = ROOT / "test-artifacts"
+CHROMEDRIVER = shutil.which("chromedriver")
+ARTIFACTS = Path(os.environ.get("FEEDPUB_ARTIFACTS") or ROOT / "tests" / "artifacts")
 TIMEOUT = 60  # seconds for one browser run: a stuck browser fails the test, never hangs it
 PWNED = "pwned"
 SCRIPT = f"<script>document.title='{PWNED}'</script>"
@@ -43,7 +50,7 @@ HOSTILE_TITLE = f"Hostile {SCRIPT} and {IMAGE} in a title"
 HOSTILE_EXCERPT = f"Hostile {IMAGE} and {SCRIPT} in an excerpt"
 TOPIC_PAGE = "topics/ai.html"
 PNG = b"\x89PNG\r\n\x1a\n"
-WINDOW = (1100, 1400)
+WINDOW = (1280, 1400)
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -153,7 +160,7 @@ class Rendered:
 
 @pytest.fixture(scope="module")
 def rendered(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shots = {
         "index.html": ARTIFACTS / "browser-index.png",
         TOPIC_PAGE: ARTIFACTS / "browser-topics-ai.png",
@@ -198,7 +205,7 @@ def test_the_rendered_pages_hold_the_feeds_and_the_entry_titles(
     for title in titles:
         assert title in text
     index = rendered.dom["index.html"]
-    names = [td.text_content() for td in index.xpath("//main//tbody/tr/td[1]")]
+    names = [h3.text_content() for h3 in index.xpath("//main//li[@class='feed']/h3")]
     site = served.config.title
     assert names == [f.title.removeprefix(f"{site}: ") for f in served.result.feeds]
     assert index.findtext(".//h1") == site
@@ -254,3 +261,197 @@ def test_screenshots_are_saved_as_pngs(rendered: Rendered) -> None:
         width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk comes first
         assert (width, height) == WINDOW, shot
         assert len(data) > 20_000, f"{shot} is too small to show a page"
+
+
+# --- at a desktop's and a phone's width, through ChromeDriver ---------------------
+
+needs_chromedriver = pytest.mark.skipif(
+    CHROMEDRIVER is None,
+    reason="ChromeDriver is not installed (Debian package 'chromium-driver')",
+)
+PHONE, DESKTOP = 375, 1280
+# What the tests ask of each page, measured in the page as laid out. ChromeDriver runs
+# this through the DevTools protocol, which the pages' CSP does not govern.
+MEASURE = """
+const field = (input) => ({
+  id: input.id, value: input.value, readOnly: input.readOnly, type: input.type,
+  label: (document.querySelector(`label[for="${input.id}"]`) || {}).textContent || null,
+});
+return {
+  width: window.innerWidth,
+  clientWidth: document.documentElement.clientWidth,
+  scrollWidth: document.documentElement.scrollWidth,
+  articles: [...document.querySelectorAll("main > article")].map((a) => ({
+    body: !!a.querySelector(":scope > div.body"),
+    more: [...a.querySelectorAll(":scope > p.more a")].map((x) => x.href),
+    link: a.querySelector("h2 a").href,
+    times: [...a.querySelectorAll("time")].map((t) => [t.dateTime, t.textContent]),
+    topics: [...a.querySelectorAll(".topics a")].map((x) => x.href),
+  })),
+  fields: [...document.querySelectorAll("input")].map(field),
+  wide: [...document.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+    .map((e) => e.tagName + "." + e.className),
+};
+"""
+
+
+class WebDriver:
+    """The few W3C WebDriver commands these tests use, over plain HTTP."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def call(self, method: str, path: str, body: object = None) -> Any:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
+        try:
+            data = None if body is None else json.dumps(body)
+            headers = {"Content-Type": "application/json"}
+            connection.request(method, path, data, headers)
+            answer = json.loads(connection.getresponse().read() or b"{}")
+        finally:
+            connection.close()
+        value = answer.get("value") if isinstance(answer, dict) else None
+        if isinstance(value, dict) and "error" in value:
+            raise AssertionError(f"WebDriver {method} {path}: {value.get('message')}")
+        return value
+
+    def session(self, width: int, profile: Path) -> str:
+        options: dict[str, Any] = {
+            "binary": CHROMIUM,
+            "args": [*FLAGS, f"--user-data-dir={profile}", f"--window-size={DESKTOP},900"],
+        }
+        # The viewport exactly `width` wide; a phone's honours <meta name="viewport">.
+        mobile = width == PHONE
+        options["mobileEmulation"] = {
+            "deviceMetrics": {
+                "width": width,
+                "height": 812 if mobile else 900,
+                "pixelRatio": 1,
+                "mobile": mobile,
+                "touch": mobile,
+            }
+        }
+        capabilities = {"browserName": "chrome", "goog:chromeOptions": options}
+        answer = self.call("POST", "/session", {"capabilities": {"alwaysMatch": capabilities}})
+        return str(answer["sessionId"])
+
+
+@pytest.fixture(scope="module")
+def webdriver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    assert CHROMEDRIVER is not None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path_factory.mktemp("chromedriver") / "chromedriver.log"
+    process = subprocess.Popen(
+        [CHROMEDRIVER, f"--port={port}", f"--log-path={log}"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the browsers it starts go with it
+    )
+    driver = WebDriver(port)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                if driver.call("GET", "/status").get("ready"):
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "ChromeDriver did not start"
+            time.sleep(0.1)
+        yield driver
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@dataclass(frozen=True)
+class Laid:
+    """A page as laid out at one width: what MEASURE found, and its screenshot."""
+
+    facts: dict[str, Any]
+    screenshot: Path
+
+
+@pytest.fixture(scope="module")
+def laid_out(
+    served: Served, webdriver: WebDriver, tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[str, int], Laid]:
+    """The index and a topic page at a desktop's and a phone's width."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for width in (DESKTOP, PHONE):
+        session = webdriver.session(width, tmp_path_factory.mktemp(f"profile-{width}"))
+        try:
+            for page in ("index.html", TOPIC_PAGE):
+                webdriver.call("POST", f"/session/{session}/url", {"url": served.url(page)})
+                facts = webdriver.call(
+                    "POST", f"/session/{session}/execute/sync", {"script": MEASURE, "args": []}
+                )
+                shot = ARTIFACTS / f"{page.replace('/', '-').removesuffix('.html')}-{width}.png"
+                # The first screen, as a person sees it, and the whole page to look over.
+                first = webdriver.call("GET", f"/session/{session}/screenshot")
+                shot.write_bytes(base64.b64decode(first))
+                whole = webdriver.call(
+                    "POST",
+                    f"/session/{session}/goog/cdp/execute",
+                    {"cmd": "Page.captureScreenshot", "params": {"captureBeyondViewport": True}},
+                )
+                full = shot.with_name(f"{shot.stem}-full.png")
+                full.write_bytes(base64.b64decode(whole["data"]))
+                found[page, width] = Laid(facts, shot)
+        finally:
+            webdriver.call("DELETE", f"/session/{session}")
+    return found
+
+
+@needs_chromedriver
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+@pytest.mark.parametrize("page", ["index.html", TOPIC_PAGE])
+def test_the_page_fits_the_width_without_scrolling_sideways(
+    laid_out: dict[tuple[str, int], Laid], page: str, width: int
+) -> None:
+    facts = laid_out[page, width].facts
+    # A desktop's window keeps a scroll bar's width (15 px) of its own; a phone's does not.
+    assert facts["width"] == width if width == PHONE else width - 20 <= facts["width"] <= width
+    assert facts["scrollWidth"] <= min(width, facts["clientWidth"]), facts["wide"]
+    assert facts["wide"] == []
+    shot = laid_out[page, width].screenshot
+    for data in (shot.read_bytes(), shot.with_name(f"{shot.stem}-full.png").read_bytes()):
+        assert data.startswith(PNG)
+        assert struct.unpack(">I", data[16:20])[0] in (width, facts["clientWidth"])
+
+
+@needs_chromedriver
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_a_person_sees_the_body_or_read_more_topics_dates_and_the_feed_address(
+    served: Served, laid_out: dict[tuple[str, int], Laid], width: int
+) -> None:
+    facts = laid_out[TOPIC_PAGE, width].facts
+    articles = facts["articles"]
+    assert len(articles) > 10
+    assert any(a["body"] for a in articles) and any(a["more"] for a in articles)
+    for shown in articles:
+        # The body, or a link to read the rest where the entry lives.
+        assert shown["body"] != bool(shown["more"])
+        assert shown["more"] in ([], [shown["link"]])
+        ((when, words),) = shown["times"]
+        day = datetime.fromisoformat(when)
+        assert words.startswith(f"{day.day} {day:%B} {day.year}, ")  # the C locale's names
+        assert words.endswith(" UTC")
+        for href in shown["topics"]:
+            status, content_type, _ = get(href)  # each topic link resolves to a page
+            assert (status, content_type) == (200, "text/html; charset=utf-8"), href
+    # The articles about AI link to this page, among their other topics (an entry may be
+    # here as a related item of an article about AI, with no topics or other ones).
+    linked = [a for a in articles if served.url(TOPIC_PAGE) in a["topics"]]
+    assert len(linked) > 5
+    suffixes = [".atom.xml", ".rss.xml", ".json"]
+    assert [f["value"] for f in facts["fields"]] == [
+        served.config.feed_url(f"topics/ai{suffix}") for suffix in suffixes
+    ]
+    for field in facts["fields"]:
+        assert field["readOnly"] and field["type"] == "text" and field["label"]

@@ -467,6 +467,24 @@ def test_names_with_the_same_slug_get_distinct_stable_slugs_with_a_warning(
     }
 
 
+def test_entries_name_the_feed_of_each_topic_as_grouping_named_it(config: Config) -> None:
+    records = [
+        ("seeds/1.md", article(1, topics=["C++", "Machine Learning"])),
+        ("seeds/2.md", article(2, topics=["c"])),
+    ]
+    result = feeds(group(config, *records))
+    names = {f.title.removeprefix("Test site: "): name for name, f in result.items()}
+    first = entry(result["all"], url(1))
+    assert first.categories == ("C++", "Machine Learning")
+    # The made-up slug of "C++" too: one home for slugs, no second way to compute them.
+    assert first.topic_feeds == (names["C++"], names["Machine Learning"])
+    assert names["C++"].startswith("topics/c--") and entry(result["all"], url(2)).topic_feeds == (
+        "topics/c",
+    )
+    ungrouped = feeds(group(config, *records, group_by=("provider",)))
+    assert entry(ungrouped["all"], url(1)).topic_feeds == ()
+
+
 def test_adding_a_longer_colliding_name_does_not_move_existing_feeds(config: Config) -> None:
     before = group(
         config,
