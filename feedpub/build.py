@@ -28,6 +28,7 @@ from feedpub.diff import FeedDiff, diff_feeds
 from feedpub.errors import ConfigError, FeedpubError, RecordsError, ShrinkError, escape_text
 from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
+from feedpub.ping import pinged_paths
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
 from feedpub.source import HASH_SIZE, Records, Workers, file_stat
 from feedpub.table import INVALID
@@ -172,11 +173,25 @@ def _build(
             records.store.remember_output(fingerprints, files)
             own = len(records.warnings)  # this run's warnings about the cache stay with it
             records.store.remember_build(inputs, replace(result, problems=result.problems[own:]))
+            _remember_pings(config, records.store, written, out.wanted)
     return result, out.new_bytes
 
 
 _MISSING = (-1, -1)  # the stat remembered for a wanted file that is not there
 _SITE_FILES = {MANIFEST, OPML_PATH, INDEX_PATH, STYLE_PATH}  # every other file is a feed's
+
+
+def _remember_pings(
+    config: Config, store: RecordStore, written: WritePlan, wanted: set[str]
+) -> None:
+    """Add the feed files this build created or changed to those `feedpub ping` will
+    tell the hub of; with no hub, feeds advertise none, and nothing is kept."""
+    if config.hub:
+        store.update_pending_pings(
+            add=pinged_paths((*written.created, *written.changed)),
+            drop=written.removed,
+            if_damaged=pinged_paths(wanted),
+        )
 
 
 def _last_result(config: Config, store: RecordStore, inputs: bytes) -> BuildResult | None:
