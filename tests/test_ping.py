@@ -272,3 +272,15 @@ def test_pending_paths_outside_the_published_feeds_are_never_sent(site: Path, hu
     code, _, err = invoke("ping")
     assert code == 0, err
     assert hub.urls() == [BASE + "all.atom.xml"]
+
+
+def test_a_hub_that_never_answers_is_not_sent_the_rest(site: Path, hub: Hub) -> None:
+    invoke("build")
+    hub.hang = True
+    started = time.monotonic()
+    code, _, err = invoke("ping", "--timeout", "0.2")  # 12 requests, 4 at a time
+    assert code == 1
+    assert time.monotonic() - started < 8
+    assert len(hub.posts) <= 4 * 3  # those in flight when the hub was found silent
+    assert "not sent: the hub did not answer an earlier notification" in err
+    assert "did not accept 12 of 12 notifications" in err
