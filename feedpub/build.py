@@ -28,12 +28,14 @@ from feedpub.diff import ChangeCollector, Changes
 from feedpub.errors import ConfigError, FeedpubError, RecordsError, ShrinkError, escape_text
 from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
+from feedpub.ping import pinged_paths
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
 from feedpub.source import HASH_SIZE, Records, Workers, file_stat
 from feedpub.table import INVALID
 from feedpub.types import BuildResult, Feed, FeedSummary, Problem
 from feedpub.version import __version__, code_hash
 from feedpub.write import MANIFEST, Output
+from feedpub.write import Plan as WritePlan
 
 Progress = Callable[[int, int], None]  # (records done, records in all)
 T = TypeVar("T")
@@ -190,11 +192,25 @@ def _build(
             records.store.remember_output(fingerprints, files)
             own = len(records.warnings)  # this run's warnings about the cache stay with it
             records.store.remember_build(inputs, replace(result, problems=result.problems[own:]))
+            _remember_pings(config, records.store, written, out.wanted)
     return result, out.new_bytes
 
 
 _MISSING = (-1, -1)  # the stat remembered for a wanted file that is not there
 _SITE_FILES = {MANIFEST, OPML_PATH, INDEX_PATH, STYLE_PATH}  # every other file is a feed's
+
+
+def _remember_pings(
+    config: Config, store: RecordStore, written: WritePlan, wanted: set[str]
+) -> None:
+    """Add the feed files this build created or changed to those `feedpub ping` will
+    tell the hub of; with no hub, feeds advertise none, and nothing is kept."""
+    if config.hub:
+        store.update_pending_pings(
+            add=pinged_paths((*written.created, *written.changed)),
+            drop=written.removed,
+            if_damaged=pinged_paths(wanted),
+        )
 
 
 def _last_result(config: Config, store: RecordStore, inputs: bytes) -> BuildResult | None:

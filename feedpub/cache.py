@@ -77,6 +77,8 @@ Summary = tuple[DigestRow | None, list[Problem]]
 _SUMMARY = msgspec.json.Decoder(tuple[_StoredDigest | None, list[Problem]])
 _ARTICLE = msgspec.json.Decoder(Article | None)
 _LAST_BUILD = msgspec.json.Decoder(tuple[bytes, BuildResult])
+_PENDING_PINGS = msgspec.json.Decoder(list[str])
+_MAX_PENDING = 1_000_000  # far more feed files than any site has: more is damage
 _ENCODER = msgspec.json.Encoder()
 
 
@@ -332,6 +334,40 @@ class RecordStore:
     def remember_build(self, key: bytes, result: BuildResult) -> None:
         value = encode((key, result)).decode("utf-8")
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('last_build', ?)", (value,))
+
+    def pending_pings(self) -> list[str] | None:
+        """The feed files a hub has not yet been told of, as `update_pending_pings` left
+        them; None when the stored list is damaged. Entries are checked by the caller
+        against the files published: here they are only strings."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'pending_pings'").fetchone()
+        if row is None:
+            return []
+        if not isinstance(row[0], str):
+            return None
+        try:
+            paths = _decode(_PENDING_PINGS, row[0].encode("utf-8"))
+        except (StoreDamaged, UnicodeEncodeError):
+            return None
+        return paths if len(paths) <= _MAX_PENDING else None
+
+    def update_pending_pings(
+        self, *, add: Iterable[str] = (), drop: Iterable[str] = (), if_damaged: Iterable[str] = ()
+    ) -> None:
+        """Add and drop feed files waiting for a ping, in one transaction, so a build and
+        a ping at the same time lose neither's change. A damaged list counts as
+        `if_damaged` (every feed file the caller knows of): a ping too many is harmless,
+        a ping missed leaves subscribers polling."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            found = self.pending_pings()
+            paths = set(if_damaged if found is None else found)
+            paths = (paths | set(add)) - set(drop)
+            value = encode(sorted(paths)).decode("utf-8")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('pending_pings', ?)", (value,))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.commit()
 
     def remember_output(
         self, fingerprints: dict[str, bytes], outputs: dict[str, tuple[int, int]]

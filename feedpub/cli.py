@@ -23,6 +23,8 @@ from feedpub.build import build as build_feeds
 from feedpub.config import Config, load_config
 from feedpub.diff import LIMIT, Changes, markdown
 from feedpub.errors import ConfigError, FeedpubError, RecordsError, escape_text
+from feedpub.ping import MAX_BATCH, NO_HUB, TIMEOUT, Notice
+from feedpub.ping import ping as ping_hub
 from feedpub.scaffold import init_site, new_record
 from feedpub.serve import make_server, source_fingerprint
 from feedpub.serve import watch as watch_source
@@ -153,6 +155,34 @@ def _build_options(command: Command) -> Command:
     return command
 
 
+def _ping_options(timeout: str, batch: str) -> Callable[[Command], Command]:
+    """The options of a WebSub ping: `--timeout`/`--batch` on `ping`, prefixed on `build`."""
+
+    def add(command: Command) -> Command:
+        command = click.option(
+            batch,
+            "ping_batch",
+            default=1,
+            show_default=True,
+            envvar="FEEDPUB_PING_BATCH",
+            show_envvar=True,
+            type=click.IntRange(1, MAX_BATCH),
+            help="Feed URLs per request to the hub (some hubs read only one).",
+        )(command)
+        return click.option(
+            timeout,
+            "ping_timeout",
+            default=TIMEOUT,
+            show_default=True,
+            envvar="FEEDPUB_PING_TIMEOUT",
+            show_envvar=True,
+            type=click.FloatRange(0, 600, min_open=True),
+            help="Seconds to wait for the hub, per try.",
+        )(command)
+
+    return add
+
+
 @cli.command()
 @_source_options
 @_build_options
@@ -177,6 +207,15 @@ def _build_options(command: Command) -> Command:
     show_envvar=True,
     help="Print a summary as JSON on stdout (messages stay on stderr).",
 )
+@click.option(
+    "--ping",
+    "ping",
+    is_flag=True,
+    envvar="FEEDPUB_PING",
+    show_envvar=True,
+    help="Then tell the configured WebSub hub of every feed file that changed.",
+)
+@_ping_options("--ping-timeout", "--ping-batch")
 def build(
     config_file: Path | None,
     check: bool,
@@ -185,6 +224,9 @@ def build(
     no_cache: bool,
     quiet: bool,
     allow_shrink: bool,
+    ping: bool,
+    ping_timeout: float,
+    ping_batch: int,
     **options: Any,
 ) -> None:
     """Build the feeds from SOURCE (default: seeds) into the output folder.
@@ -197,9 +239,14 @@ def build(
     \b
         feedpub build seeds -o feeds --base-url https://example.org/feeds/
         feedpub build --check        # in CI: are the committed feeds current?
+        feedpub build --ping         # then tell the WebSub hub which feeds changed
     """
+    if ping and check:
+        raise click.UsageError("--ping and --check do not go together: a check writes nothing")
     with _reporting(as_json), _progress(quiet) as progress:
         config = _load(config_file, no_cache, quiet, **options)
+        if ping and not config.hub:  # refused before anything is written
+            raise ConfigError(NO_HUB)
         changes: Changes | None = None
         if check and verbose:  # one dry run gives both the verdict and the entries
             result, changes = diff(config, allow_shrink=allow_shrink)
@@ -226,15 +273,99 @@ def build(
             return
         click.echo(f"{config.output}: the feeds are NOT current: run feedpub build", err=True)
         raise SystemExit(1)
-    if quiet:
-        return
-    click.echo(
-        f"{len(result.feeds)} feeds from {result.records} records "
-        f"(drafts left out: {result.drafts}, skipped: {result.skipped}) in {config.output}: "
-        f"{len(result.created)} files created, {len(result.changed)} changed, "
-        f"{len(result.removed)} removed, {len(result.unchanged)} unchanged",
-        err=True,
-    )
+    if not quiet:
+        click.echo(
+            f"{len(result.feeds)} feeds from {result.records} records "
+            f"(drafts left out: {result.drafts}, skipped: {result.skipped}) in {config.output}: "
+            f"{len(result.created)} files created, {len(result.changed)} changed, "
+            f"{len(result.removed)} removed, {len(result.unchanged)} unchanged",
+            err=True,
+        )
+    if ping:
+        _ping(config, result, ping_timeout, ping_batch, quiet)
+
+
+@cli.command("ping")
+@click.argument("source", required=False, envvar="FEEDPUB_SOURCE", type=click.Path(path_type=Path))
+@click.option(
+    "--config",
+    "config_file",
+    envvar="FEEDPUB_CONFIG",
+    show_envvar=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Configuration file.  [default: ./feedpub.yaml when present]",
+)
+@click.option(
+    "-o",
+    "--output",
+    envvar=["FEEDPUB_OUTPUT", "FEEDPUB_OUT"],
+    show_envvar=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder the feeds were built in.  [default: feeds]",
+)
+@click.option(
+    "--base-url",
+    envvar="FEEDPUB_BASE_URL",
+    show_envvar=True,
+    help="Public URL of the output folder: the feed URLs sent start with it.",
+)
+@click.option(
+    "--cache-dir",
+    envvar="FEEDPUB_CACHE_DIR",
+    show_envvar=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the builds keep their state.  [default: .feedpub_cache]",
+)
+@_ping_options("--timeout", "--batch")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    envvar="FEEDPUB_QUIET",
+    show_envvar=True,
+    help="Print failures only.",
+)
+def ping_command(
+    config_file: Path | None, quiet: bool, ping_timeout: float, ping_batch: int, **options: Any
+) -> None:
+    """Tell the configured WebSub hub of every feed file changed since the last ping.
+
+    SOURCE and the output folder name the builds whose changes are sent (default:
+    seeds, feeds). A notification the hub did not accept is sent again next time.
+
+    Example:
+
+    \b
+        feedpub build && feedpub ping
+    """
+    with _reporting():
+        config = _load(config_file, False, quiet, **options)
+        if not config.hub:
+            raise ConfigError(NO_HUB)
+    _ping(config, None, ping_timeout, ping_batch, quiet)
+
+
+def _ping(
+    config: Config, built: BuildResult | None, timeout: float, batch: int, quiet: bool
+) -> None:
+    """Send the notifications, a line on stderr for each; exit 1 when any failed."""
+
+    def report(notice: Notice) -> None:
+        if not (quiet and notice.accepted):
+            click.echo(str(notice), err=True)
+
+    with _reporting():
+        result = ping_hub(config, built=built, timeout=timeout, batch=batch, report=report)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if result.failed:
+        raise click.ClickException(
+            f"the hub {escape_text(config.hub or '')} did not accept {len(result.failed)} of "
+            f"{len(result.notices)} notifications (first: {result.failed[0].answer}); "
+            "they will be sent again at the next ping"
+        )
+    if not result.notices and not quiet:
+        click.echo("nothing to ping: no feed changed since the last ping", err=True)
 
 
 @cli.command("diff")
