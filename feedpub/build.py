@@ -283,8 +283,10 @@ def _refuse_to_shrink(summaries: list[FeedSummary], out: Output) -> None:
     `--skip-invalid`, must not empty a published site."""
     if not any(summary.count for summary in summaries):
         raise ShrinkError("the build would publish no entry")
-    published = [p for p in out.published() if p not in _SITE_FILES]
     removed = [p for p in out.to_remove() if p not in _SITE_FILES]
+    if not removed:
+        return  # the common case, and it costs no look at every published file
+    published = [p for p in out.published() if p not in _SITE_FILES]
     if 2 * len(removed) > len(published):
         raise ShrinkError(
             f"the build would remove {len(removed)} of the {len(published)} feed files "
