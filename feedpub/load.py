@@ -11,7 +11,6 @@ import os
 import re
 import stat
 import unicodedata
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from hashlib import blake2b
@@ -54,22 +53,9 @@ _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 
 
-@dataclass(frozen=True, slots=True)
-class LoadResult:
-    """Every article that could be read, in path order, and every problem found."""
-
-    articles: tuple[Article, ...]
-    problems: tuple[Problem, ...]
-    files: int
-
-
-def find_records(source: Path) -> list[Path]:
-    """Every `*.md` file below `source`, in path order; linked folders are not followed."""
-    return [Path(p) for p in find_record_paths(source)]
-
-
 def find_record_paths(source: Path) -> list[str]:
-    """`find_records` as POSIX path strings, which cost far less than Path objects."""
+    """Every `*.md` file below `source` as a POSIX path string, in path order; linked
+    folders are not followed."""
     return scan_record_paths(source)[0]
 
 
@@ -121,33 +107,6 @@ def _why_not_a_record(path: str, root: str) -> str | None:
     except OSError:
         return "skipped: a link to nothing that can be read"
     return None if stat.S_ISREG(mode) else "skipped: not a regular file"
-
-
-def load_records(source: Path) -> LoadResult:
-    """Read and parse every record below `source`."""
-    if not source.is_dir():
-        problem = Problem(str(source), None, "", "not a folder of records")
-        return LoadResult((), (problem,), 0)
-    found, skipped = scan_record_paths(source)
-    paths = [Path(p) for p in found]
-    articles: list[Article] = []
-    problems: list[Problem] = list(skipped)
-    for path in paths:
-        article, problems_found = read_record(path)
-        problems.extend(problems_found)
-        if article is not None:
-            articles.append(article)
-    # Skipped files among the others, by path; each file's problems stay in line order.
-    problems.sort(key=lambda p: p.path)
-    return LoadResult(tuple(articles), tuple(problems), len(paths))
-
-
-def read_record(path: Path) -> tuple[Article | None, list[Problem]]:
-    """Read one record file; an unreadable file is a problem, not an exception."""
-    found = read_file(path.as_posix())
-    if isinstance(found, Problem):
-        return None, [found]
-    return parse_record(path.as_posix(), found[0])
 
 
 def read_file(path: str) -> tuple[bytes, os.stat_result] | Problem:

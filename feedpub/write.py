@@ -13,7 +13,7 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -169,28 +169,6 @@ class Output:
             tuple(sorted(self.unchanged)),
             tuple(removed),
         )
-
-
-def plan_files(output: Path, files: Mapping[str, bytes]) -> Plan:
-    """What `write_files(output, files)` would do, without writing anything."""
-    return _write(Output(output, dry_run=True), files)
-
-
-def write_files(output: Path, files: Mapping[str, bytes]) -> Plan:
-    """Write `files` (relative POSIX path -> bytes) below `output`, remove the files an
-    earlier build wrote that are no longer wanted, and record what feedpub owns now.
-
-    Files feedpub did not write (those not in its manifest) are never touched.
-    """
-    for relpath in files:
-        safe_path(output, relpath)  # refuse a bad path before writing anything
-    return _write(Output(output), files)
-
-
-def _write(out: Output, files: Mapping[str, bytes]) -> Plan:
-    for relpath in sorted(files):
-        out.put(relpath, files[relpath])
-    return out.finish()
 
 
 def read_manifest(output: Path) -> list[str]:

@@ -6,7 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,11 @@ import feedparser
 import pytest
 import yaml
 
+from feedpub.cache import RecordStore
 from feedpub.config import Author, Config
-from feedpub.types import BuildResult
+from feedpub.source import Records
+from feedpub.types import Article, BuildResult
+from feedpub.write import Output, Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -59,6 +63,35 @@ def article(n: int, **overrides: Any) -> dict[str, Any]:
     }
     fields.update(overrides)
     return fields
+
+
+def load_articles(source: Path) -> list[Article]:
+    """Every record below `source` that gives an article, in path order, read the way
+    `build` reads them: `Records` scans the folder and fetches each article."""
+    with RecordStore(None, source, source / "feeds") as store:
+        records = Records(source, store, jobs=1)
+        try:
+            records.scan()
+            found = records.fetch(range(len(records.paths)))
+        finally:
+            records.workers.close()
+    return [found[index] for index in sorted(found)]
+
+
+def write_output(
+    folder: Path, files: Mapping[str, bytes], *, keep: Iterable[str] = (), dry_run: bool = False
+) -> Plan:
+    """Write `files` (relative path -> bytes) into `folder` through `Output`, driven the
+    way `build` drives it: `put` each file, `keep` the ones vouched for, then `finish`;
+    any exception aborts, leaving no temporary file. With `dry_run`, write nothing."""
+    with ExitStack() as stack:
+        out = Output(folder, dry_run=dry_run)
+        stack.push(out.exit)
+        for relpath in keep:
+            out.keep(relpath)
+        for relpath in sorted(files):
+            out.put(relpath, files[relpath])
+        return out.finish()
 
 
 @pytest.fixture

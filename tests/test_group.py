@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from conftest import article, record_text, write_record
+from conftest import article, load_articles, record_text, write_record
 from feedpub.config import Config
 from feedpub.group import GroupResult, assign_slugs, group_feeds, slugify
-from feedpub.load import load_records, parse_record
+from feedpub.load import parse_record
 from feedpub.types import Article, Entry, Feed, Image, Link, Provider
 
 SAFE_SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
@@ -312,9 +312,9 @@ def test_duplicate_web_url_first_by_path_is_the_order_records_are_loaded_in(
     # One order everywhere: the POSIX path string, so `a-b/x.md` comes before `a/x.md`.
     write_record(config.source, "a/x.md", article(1, title="In a"))
     write_record(config.source, "a-b/x.md", article(1, title="In a-b"))
-    loaded = load_records(config.source)
-    assert [a.title for a in loaded.articles] == ["In a-b", "In a"]
-    result = group_feeds(loaded.articles, config)
+    loaded = load_articles(config.source)
+    assert [a.title for a in loaded] == ["In a-b", "In a"]
+    result = group_feeds(loaded, config)
 
     assert [e.title for e in feeds(result)["all"].entries] == ["In a-b"]
     (warning,) = result.problems

@@ -18,17 +18,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, article, record_text
-from feedpub import load
+from conftest import DATA, article, load_articles, record_text
+from feedpub import Config, ConfigError, load
+from feedpub.build import check
 from feedpub.load import (
     _HANDLER,
     _split_front_matter,
     clean_text,
     find_record_paths,
-    find_records,
-    load_records,
     parse_record,
-    read_record,
+    read_file,
     render_markdown,
     scan_record_paths,
 )
@@ -436,7 +435,12 @@ def test_line_separator_in_a_value_does_not_shift_later_lines() -> None:
 # --- folders --------------------------------------------------------------------------
 
 
-def test_load_records_walks_a_folder_in_a_stable_order_and_collects_every_problem(
+def folder_config(seeds: Path) -> Config:
+    """A configuration that reads `seeds` with no cache, for `check`."""
+    return Config(base_url="https://feeds.example.org/", source=seeds, output=seeds.parent / "out")
+
+
+def test_a_folder_is_read_in_a_stable_order_and_every_problem_collected(
     tmp_path: Path,
 ) -> None:
     seeds = tmp_path / "seeds"
@@ -451,22 +455,24 @@ def test_load_records_walks_a_folder_in_a_stable_order_and_collects_every_proble
     (seeds / "a" / "deep" / "d.md").write_text(record_text(article(6, webUrl="javascript:x")))
     (seeds / "a" / "notes.txt").write_text("not a record")
 
-    result = load_records(seeds)
+    result = check(folder_config(seeds))
 
     def rel(path: str) -> str:
         return Path(path).relative_to(seeds).as_posix()
 
     # Path-string order, as everywhere in feedpub: '-' sorts before '/'.
     order = ["a-b.md", "a/b/c.md", "a/deep/d.md", "a/z.md", "b.md", "e.md/inner.md"]
-    assert [rel(p.as_posix()) for p in find_records(seeds)] == order
+    assert [rel(p) for p in scan_record_paths(seeds)[0]] == order
     assert result.files == 6
-    assert [rel(a.path) for a in result.articles] == ["a-b.md", "a/z.md", "b.md", "e.md/inner.md"]
+    articles = load_articles(seeds)
+    assert [rel(a.path) for a in articles] == ["a-b.md", "a/z.md", "b.md", "e.md/inner.md"]
     assert [(rel(p.path), p.line, p.field, p.severity) for p in result.problems] == [
         ("a-b.md", 13, "topics", "warning"),
         ("a/b/c.md", 1, "", "error"),
         ("a/deep/d.md", 5, "webUrl", "error"),
     ]
-    assert load_records(seeds) == result
+    assert check(folder_config(seeds)).problems == result.problems
+    assert load_articles(seeds) == articles
 
 
 def test_only_regular_files_inside_the_source_are_records(tmp_path: Path) -> None:
@@ -495,42 +501,39 @@ def test_only_regular_files_inside_the_source_are_records(tmp_path: Path) -> Non
         (name, None, "", True)
         for name in ["fifo.md", "gone.md", "kmsg.md", "out.md", "sub/up.md", "zero.md"]
     ]
-    result = load_records(seeds)  # in a few milliseconds: nothing skipped is opened
-    assert [rel(a.path) for a in result.articles] == ["good.md", "same.md", "sub/back.md"]
-    assert all(p in result.problems for p in skipped)
-    assert "Private" not in repr(result)
+    articles = load_articles(seeds)  # in a few milliseconds: nothing skipped is opened
+    assert [rel(a.path) for a in articles] == ["good.md", "same.md", "sub/back.md"]
+    problems = check(folder_config(seeds)).problems
+    assert all(p in problems for p in skipped)
+    assert "Private" not in repr(articles) + repr(problems)
 
 
-def test_read_record_of_a_fifo_is_a_problem_not_a_hang(tmp_path: Path) -> None:
+def test_read_file_of_a_fifo_is_a_problem_not_a_hang(tmp_path: Path) -> None:
     # A FIFO put where a record was listed: opening it to read would wait for a writer.
     fifo = tmp_path / "x.md"
     os.mkfifo(fifo)
     code = (
-        "import sys; from pathlib import Path; from feedpub.load import read_record; "
-        f"article, problems = read_record(Path({str(fifo)!r})); "
-        "sys.exit(0 if article is None and [p.message for p in problems] == "
-        "['skipped: not a regular file'] else 1)"
+        "import sys; from feedpub.load import read_file; from feedpub.types import Problem; "
+        f"found = read_file({str(fifo)!r}); "
+        "sys.exit(0 if isinstance(found, Problem) and "
+        "found.message == 'skipped: not a regular file' else 1)"
     )
     try:
         done = subprocess.run([sys.executable, "-c", code], timeout=20, check=False)
     except subprocess.TimeoutExpired:
-        pytest.fail("read_record waited on a FIFO")
+        pytest.fail("read_file waited on a FIFO")
     assert done.returncode == 0
 
 
-def test_load_records_on_a_missing_folder_is_a_problem(tmp_path: Path) -> None:
-    result = load_records(tmp_path / "missing")
-    assert result.articles == ()
-    assert result.files == 0
-    assert [p.message for p in result.problems] == ["not a folder of records"]
+def test_a_missing_folder_of_records_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such folder of records"):
+        check(folder_config(tmp_path / "missing"))
 
 
 def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
-    loaded, problems = read_record(tmp_path / "gone.md")
-    assert loaded is None
-    assert [(p.line, p.message) for p in problems] == [
-        (None, "cannot read: No such file or directory")
-    ]
+    found = read_file(str(tmp_path / "gone.md"))
+    assert isinstance(found, Problem)
+    assert (found.line, found.message) == (None, "cannot read: No such file or directory")
 
 
 # --- any value in any field: an Article or Problems, never an exception ----------------
@@ -716,11 +719,11 @@ def test_other_unknown_keys_stay_silent(written: str) -> None:
     assert problems == []
 
 
-def test_a_misspelt_key_warns_once_through_load_records(tmp_path: Path) -> None:
+def test_a_misspelt_key_warns_once_through_check(tmp_path: Path) -> None:
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "x.md").write_text(f"{HEAD}webURL: https://x.example/\n---\n")
-    loaded = load_records(tmp_path / "seeds")
-    assert [(p.field, p.severity) for p in loaded.problems] == [("webURL", "warning")]
+    checked = check(folder_config(tmp_path / "seeds"))
+    assert [(p.field, p.severity) for p in checked.problems] == [("webURL", "warning")]
 
 
 def test_the_known_keys_are_the_keys_the_loader_reads(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import article, write_record
+from conftest import article, write_output, write_record
 from feedpub import Config, build
 from feedpub.errors import OutputError, ShrinkError
 from feedpub.write import (
@@ -20,11 +20,9 @@ from feedpub.write import (
     TEMP_MARK,
     Output,
     Plan,
-    plan_files,
     read_manifest,
     remove_stale_temporaries,
     safe_path,
-    write_files,
 )
 
 FILES = {
@@ -80,7 +78,7 @@ def temporaries(folder: Path) -> list[Path]:
 def test_first_write_creates_files_and_folders(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
 
-    result = write_files(out, FILES)
+    result = write_output(out, FILES)
 
     assert feeds_only(result) == Plan(created=tuple(sorted(FILES)), changed=(), unchanged=())
     assert tree(out) == FILES
@@ -91,11 +89,11 @@ def test_first_write_creates_files_and_folders(tmp_path: Path) -> None:
 
 def test_identical_second_write_touches_nothing(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
-    write_files(out, FILES)
+    write_output(out, FILES)
     age(out)
     before = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in out.rglob("*") if p.is_file()}
 
-    result = write_files(out, FILES)
+    result = write_output(out, FILES)
 
     assert feeds_only(result) == Plan(created=(), changed=(), unchanged=tuple(sorted(FILES)))
     after = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in out.rglob("*") if p.is_file()}
@@ -103,16 +101,31 @@ def test_identical_second_write_touches_nothing(tmp_path: Path) -> None:
     assert all(mtime == OLD_NS for mtime, _ in after.values())
 
 
+def test_a_kept_file_is_left_as_it_is_and_stays_owned(tmp_path: Path) -> None:
+    # A warm build keeps a feed whose inputs did not change without rendering it again.
+    out = tmp_path / "feeds"
+    write_output(out, FILES)
+    age(out)
+    rest = {k: v for k, v in FILES.items() if k != "topics/ai.atom.xml"}
+
+    result = write_output(out, rest, keep=["topics/ai.atom.xml"])
+
+    assert feeds_only(result) == Plan(unchanged=tuple(sorted(FILES)))
+    assert tree(out) == FILES
+    assert (out / "topics/ai.atom.xml").stat().st_mtime_ns == OLD_NS
+    assert read_manifest(out) == sorted(FILES)
+
+
 def test_changed_file_is_replaced_whole_and_others_left_alone(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
-    write_files(out, FILES)
+    write_output(out, FILES)
     age(out)
     # A reader holding the old file (here: a second name for it) keeps all of the old bytes.
     reader = tmp_path / "held-by-a-reader"
     os.link(out / "topics/ai.atom.xml", reader)
     changed = {**FILES, "topics/ai.atom.xml": b"<feed>ai, updated</feed>\n"}
 
-    result = write_files(out, changed)
+    result = write_output(out, changed)
 
     assert feeds_only(result) == Plan(
         created=(),
@@ -127,9 +140,9 @@ def test_changed_file_is_replaced_whole_and_others_left_alone(tmp_path: Path) ->
 
 def test_new_file_beside_old_ones_is_created(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
-    write_files(out, FILES)
+    write_output(out, FILES)
 
-    result = write_files(out, {**FILES, "topics/climate.rss.xml": b"<rss>climate</rss>\n"})
+    result = write_output(out, {**FILES, "topics/climate.rss.xml": b"<rss>climate</rss>\n"})
 
     assert feeds_only(result).created == ("topics/climate.rss.xml",)
     assert feeds_only(result).changed == ()
@@ -138,8 +151,8 @@ def test_new_file_beside_old_ones_is_created(tmp_path: Path) -> None:
 
 def test_no_temporary_files_are_left_behind(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
-    write_files(out, FILES)
-    write_files(out, {k: v + b"<!-- changed -->\n" for k, v in FILES.items()})
+    write_output(out, FILES)
+    write_output(out, {k: v + b"<!-- changed -->\n" for k, v in FILES.items()})
 
     assert temporaries(out) == []
     assert sorted(tree(out)) == sorted(FILES)
@@ -157,7 +170,7 @@ def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
     keep = out / "topics" / "notes.txt"
     keep.write_bytes(b"not ours to remove")
 
-    result = write_files(out, FILES)
+    result = write_output(out, FILES)
 
     assert feeds_only(result).created == tuple(sorted(FILES))
     assert temporaries(out) == []
@@ -228,13 +241,16 @@ def test_safe_path_accepts_plain_relative_paths(
     assert safe_path(tmp_path, relpath) == tmp_path.joinpath(*parts)
 
 
-def test_write_files_refuses_a_path_outside_and_writes_nothing_there(tmp_path: Path) -> None:
+def test_a_path_outside_is_refused_and_nothing_is_written_anywhere(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
 
-    with pytest.raises(OutputError):
-        write_files(out, {"../escaped.xml": b"<rss/>"})
+    # The good file is put first (sorted order): the refusal must undo it as well.
+    with pytest.raises(OutputError, match="outside the output folder"):
+        write_output(out, {"all.atom.xml": b"<feed/>", "topics/../../escaped.xml": b"<rss/>"})
 
     assert not (tmp_path / "escaped.xml").exists()
+    assert tree(out) == {}
+    assert temporaries(out) == []
 
 
 def test_symlinked_sub_folder_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
@@ -246,7 +262,7 @@ def test_symlinked_sub_folder_is_refused_and_its_target_untouched(tmp_path: Path
     (out / "topics").symlink_to(elsewhere, target_is_directory=True)
 
     with pytest.raises(OutputError, match="symbolic link"):
-        write_files(out, {"topics/ai.atom.xml": b"<feed>ai</feed>\n"})
+        write_output(out, {"topics/ai.atom.xml": b"<feed>ai</feed>\n"})
 
     assert tree(elsewhere) == {"ai.atom.xml": b"precious"}
     assert (out / "topics").is_symlink()
@@ -264,7 +280,7 @@ def test_symlinked_sub_folder_is_refused_even_when_it_holds_the_same_bytes(
 
     # The same refusal as above: whether a link is followed must not depend on what is there.
     with pytest.raises(OutputError, match="symbolic link"):
-        write_files(out, {"topics/ai.atom.xml": b"<feed>ai</feed>\n"})
+        write_output(out, {"topics/ai.atom.xml": b"<feed>ai</feed>\n"})
 
 
 def test_symlink_at_a_target_file_is_replaced_not_written_through(tmp_path: Path) -> None:
@@ -274,7 +290,7 @@ def test_symlink_at_a_target_file_is_replaced_not_written_through(tmp_path: Path
     out.mkdir()
     (out / "all.atom.xml").symlink_to(victim)
 
-    write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
+    write_output(out, {"all.atom.xml": b"<feed>all</feed>\n"})
 
     assert victim.read_bytes() == b"do not overwrite"
     assert not (out / "all.atom.xml").is_symlink()
@@ -288,7 +304,7 @@ def test_symlink_to_identical_bytes_is_still_replaced_by_a_file(tmp_path: Path) 
     out.mkdir()
     (out / "all.atom.xml").symlink_to(victim)
 
-    result = write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
+    result = write_output(out, {"all.atom.xml": b"<feed>all</feed>\n"})
 
     assert feeds_only(result).unchanged == ()
     assert not (out / "all.atom.xml").is_symlink()
@@ -300,7 +316,7 @@ def test_dangling_symlink_at_a_target_file_creates_nothing_at_its_target(tmp_pat
     out.mkdir()
     (out / "all.atom.xml").symlink_to(tmp_path / "planted.xml")
 
-    write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
+    write_output(out, {"all.atom.xml": b"<feed>all</feed>\n"})
 
     assert not (tmp_path / "planted.xml").exists()
     assert (out / "all.atom.xml").read_bytes() == b"<feed>all</feed>\n"
@@ -314,7 +330,7 @@ def test_symlink_at_the_temporary_name_is_not_followed(tmp_path: Path) -> None:
     ours = out / f".all.atom.xml{TEMP_MARK}0123456789abcdef"
     ours.symlink_to(tmp_path / "planted.xml")
 
-    write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
+    write_output(out, {"all.atom.xml": b"<feed>all</feed>\n"})
 
     assert not (tmp_path / "planted.xml").exists()
     assert (out / "all.atom.xml").read_bytes() == b"<feed>all</feed>\n"
@@ -327,7 +343,7 @@ def test_folder_at_a_target_file_path_is_an_output_error(tmp_path: Path) -> None
     (out / "all.atom.xml").mkdir(parents=True)
 
     with pytest.raises(OutputError, match="cannot write"):
-        write_files(out, {"all.atom.xml": b"<feed>all</feed>\n"})
+        write_output(out, {"all.atom.xml": b"<feed>all</feed>\n"})
 
     assert temporaries(out) == []
 
@@ -338,7 +354,7 @@ def test_file_where_a_folder_is_needed_is_an_output_error(tmp_path: Path) -> Non
     (out / "topics").write_bytes(b"a file")
 
     with pytest.raises(OutputError, match="not a folder"):
-        write_files(out, {"topics/ai.atom.xml": b"<feed>ai</feed>\n"})
+        write_output(out, {"topics/ai.atom.xml": b"<feed>ai</feed>\n"})
 
     assert (out / "topics").read_bytes() == b"a file"
 
@@ -348,20 +364,20 @@ def test_file_where_a_folder_is_needed_is_an_output_error(tmp_path: Path) -> Non
 
 def test_manifest_lists_the_files_sorted_without_timestamps(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
-    write_files(out, FILES)
+    write_output(out, FILES)
     text = (out / MANIFEST).read_text()
     assert read_manifest(out) == sorted(FILES)
-    write_files(tmp_path / "again", dict(reversed(FILES.items())))
+    write_output(tmp_path / "again", dict(reversed(FILES.items())))
     assert (tmp_path / "again" / MANIFEST).read_text() == text
     assert '"files"' in text and "20" not in text  # no dates, no times
 
 
 def test_files_no_longer_wanted_are_removed_with_their_empty_folders(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
-    write_files(out, FILES)
+    write_output(out, FILES)
     smaller = {k: v for k, v in FILES.items() if not k.startswith("topics/")}
 
-    result = write_files(out, smaller)
+    result = write_output(out, smaller)
 
     assert result.removed == ("topics/ai.atom.xml",)
     assert tree(out) == smaller
@@ -369,14 +385,31 @@ def test_files_no_longer_wanted_are_removed_with_their_empty_folders(tmp_path: P
     assert read_manifest(out) == sorted(smaller)
 
 
+def test_to_remove_names_before_finish_what_finish_removes(tmp_path: Path) -> None:
+    # The build asks before finishing, to refuse one that would empty a published site.
+    out = tmp_path / "feeds"
+    write_output(out, FILES)
+    output = Output(out)
+    try:
+        output.put("all.atom.xml", FILES["all.atom.xml"])
+        output.keep("all.rss.xml")
+        expected = ["providers/news-example.rss.xml", "topics/ai.atom.xml"]
+        assert output.to_remove() == expected
+        assert sorted(output.published()) == sorted(FILES)
+        assert output.finish().removed == tuple(expected)
+    finally:
+        output.close()
+    assert sorted(tree(out)) == ["all.atom.xml", "all.rss.xml"]
+
+
 def test_files_feedpub_did_not_write_are_never_touched(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
     (out / "topics").mkdir(parents=True)
     (out / "CNAME").write_text("feeds.example.org\n")
     (out / "topics" / "handmade.xml").write_text("<mine/>")
-    write_files(out, FILES)
+    write_output(out, FILES)
 
-    result = write_files(out, {"all.atom.xml": FILES["all.atom.xml"]})
+    result = write_output(out, {"all.atom.xml": FILES["all.atom.xml"]})
 
     assert set(result.removed) == set(FILES) - {"all.atom.xml"}
     assert (out / "CNAME").read_text() == "feeds.example.org\n"
@@ -387,10 +420,10 @@ def test_a_manifest_edited_to_point_outside_deletes_nothing_there(tmp_path: Path
     out = tmp_path / "feeds"
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
-    write_files(out, FILES)
+    write_output(out, FILES)
     (out / MANIFEST).write_text('{"files": ["../victim.txt", "/etc/hostname", "all.atom.xml"]}')
 
-    result = write_files(out, FILES)
+    result = write_output(out, FILES)
 
     assert result.removed == ()
     assert victim.read_text() == "keep me"
@@ -398,10 +431,10 @@ def test_a_manifest_edited_to_point_outside_deletes_nothing_there(tmp_path: Path
 
 def test_a_corrupt_manifest_is_ignored_and_replaced(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
-    write_files(out, FILES)
+    write_output(out, FILES)
     (out / MANIFEST).write_text("{not json")
 
-    result = write_files(out, FILES)
+    result = write_output(out, FILES)
 
     assert result.removed == ()
     assert result.changed == (MANIFEST,)
@@ -410,14 +443,14 @@ def test_a_corrupt_manifest_is_ignored_and_replaced(tmp_path: Path) -> None:
 
 def test_plan_says_what_a_write_would_do_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "feeds"
-    write_files(out, FILES)
+    write_output(out, FILES)
     age(out)
     wanted = {k: v for k, v in FILES.items() if k != "all.rss.xml"}
     wanted["topics/ai.atom.xml"] = b"<feed>new</feed>\n"
     wanted["topics/climate.atom.xml"] = b"<feed>climate</feed>\n"
     before = tree(out)
 
-    plan = plan_files(out, wanted)
+    plan = write_output(out, wanted, dry_run=True)
 
     assert feeds_only(plan) == Plan(
         created=("topics/climate.atom.xml",),
@@ -428,7 +461,7 @@ def test_plan_says_what_a_write_would_do_and_writes_nothing(tmp_path: Path) -> N
     assert MANIFEST in plan.changed
     assert not plan.is_current
     assert tree(out) == before
-    assert plan_files(out, FILES).is_current
+    assert write_output(out, FILES, dry_run=True).is_current
 
 
 def test_two_writers_never_share_a_folder(tmp_path: Path) -> None:
