@@ -30,10 +30,11 @@ from feedpub.group import Plan, Selection, assemble, select
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.ping import pinged_paths
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
-from feedpub.source import HASH_SIZE, Records, Workers, file_stat
+from feedpub.source import HASH_SIZE, Records, file_stat
 from feedpub.table import INVALID
 from feedpub.types import BuildResult, Feed, FeedSummary, Problem
 from feedpub.version import __version__, code_hash
+from feedpub.workers import Workers
 from feedpub.write import MANIFEST, Output
 from feedpub.write import Plan as WritePlan
 

@@ -10,15 +10,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import threading
 import time
 from array import array
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import msgspec
 
@@ -33,9 +30,8 @@ from feedpub.cache import (
 from feedpub.load import digest_of, parse_record, read_file, scan_record_paths
 from feedpub.table import DigestTable
 from feedpub.types import Article, Problem, plain_digest
+from feedpub.workers import Workers, cap_jobs
 
-T = TypeVar("T")
-R = TypeVar("R")
 Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, stamp, hash, summary, full
 HASH_SIZE = 16  # bytes of a record's content hash
 _CHUNK = 64  # records per task sent to a worker
@@ -107,60 +103,6 @@ def parse_file(path: str) -> Row:
 
 def parse_files(paths: list[str]) -> list[Row]:
     return [parse_file(path) for path in paths]
-
-
-def start_worker() -> None:
-    """Run first in every worker process: exit when the build that started it is gone.
-
-    A build killed outright (SIGKILL, an out-of-memory kill) cannot stop its pool, and
-    its workers would otherwise wait for work forever.
-    """
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="feedpub-parent-watch", daemon=True).start()
-
-
-class Workers:
-    """One pool of worker processes for a build, made the first time it is needed and
-    used both to parse records and to render feeds.
-
-    A cold build first needs it to parse, while this process is still small: a child's
-    peak memory, as the system counts it, starts at its parent's size when it was made.
-    """
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = cap_jobs(jobs)
-        self._pool: ProcessPoolExecutor | None = None
-
-    def _start(self, tasks: int) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # No more processes than there are tasks for: each costs a Python start-up.
-            workers = max(1, min(self.jobs, tasks))
-            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=start_worker)
-        return self._pool
-
-    def map(self, function: Callable[[T], R], items: Iterable[T], tasks: int) -> Iterator[R]:
-        """`function` of each of `tasks` items, in order, with a few items in flight per
-        worker: enough to keep every core busy, and results never pile up in memory when
-        this process falls behind."""
-        pool = self._start(tasks)
-        window: deque[Future[R]] = deque()
-        for item in items:
-            window.append(pool.submit(function, item))
-            if len(window) >= 3 * self.jobs:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
 
 
 class Records:
@@ -502,12 +444,6 @@ def _stat_fields(st: os.stat_result) -> tuple[int, int, int]:
 
 _STAMP_BITS = 2**63 - 1
 _SNAPSHOT_PROBLEMS = msgspec.json.Decoder(list[tuple[int, list[Problem]]])
-
-
-def cap_jobs(jobs: int | None) -> int:
-    """Worker processes to use: as asked, but never more than this machine's cores."""
-    cores = os.cpu_count() or 1
-    return max(1, min(jobs or cores, cores))
 
 
 def _utf8(path: str) -> bool:

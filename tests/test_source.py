@@ -13,7 +13,7 @@ import pytest
 from feedpub import Config, RecordsError, build
 from feedpub.cache import decode_summary
 from feedpub.load import MAX_FILE_BYTES, scan_record_paths
-from feedpub.source import Records, Workers, parse_file
+from feedpub.source import parse_file
 
 
 def _problems(path: Path) -> list[str]:
@@ -49,22 +49,6 @@ def test_a_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
         f"{huge}:1: file too large: 134,217,728 bytes, more than the 2,097,152 a record may have"
     ]
     assert peak < MAX_FILE_BYTES  # not even one record's worth was read
-
-
-def test_no_more_workers_than_cores_or_tasks(tmp_path: Path) -> None:
-    cores = os.cpu_count() or 1
-    assert Workers(100_000).jobs == cores
-    workers = Workers(100_000)
-    try:
-        assert list(workers.map(abs, [-1], 1)) == [1]
-        assert workers._pool is not None
-        assert len(workers._pool._processes) == 1
-    finally:
-        workers.close()
-    from feedpub.cache import RecordStore
-
-    with RecordStore(None, tmp_path, tmp_path / "out") as store:
-        assert Records(tmp_path, store, jobs=100_000).jobs == cores
 
 
 def test_files_left_out_of_the_records_are_reported_by_the_build(tmp_path: Path) -> None:
