@@ -3,6 +3,7 @@ never more worker processes than there are cores or tasks."""
 
 from __future__ import annotations
 
+import ast
 import os
 import threading
 import tracemalloc
@@ -67,3 +68,26 @@ def test_files_left_out_of_the_records_are_reported_by_the_build(tmp_path: Path)
     problems = [str(p) for p in failed.value.problems]
     assert sorted(problems) == sorted(str(p) for p in skipped)
     assert {p.split(":")[0] for p in problems} == {str(source / "out.md"), str(source / "pipe.md")}
+
+
+_LOADING_MODULES = ("source", "cache", "workers", "ledger")
+
+
+def _long_functions(module: str, most: int) -> list[str]:
+    """The functions in `feedpub/<module>.py` longer than `most` lines, by name."""
+    path = Path(__file__).parent.parent / "feedpub" / f"{module}.py"
+    if not path.exists():
+        return []
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if length > most:
+                found.append(f"{module}.{node.name}: {length} lines")
+    return found
+
+
+def test_every_loading_function_reads_in_one_screen() -> None:
+    """The loading stage (issue 13): no function over 60 lines, so each can be read
+    whole; the speed tricks live behind names of their own."""
+    assert [f for m in _LOADING_MODULES for f in _long_functions(m, 60)] == []
