@@ -13,8 +13,6 @@ build left them, is not rendered at all.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
@@ -27,13 +25,14 @@ from feedpub.config import Config
 from feedpub.diff import ChangeCollector, Changes
 from feedpub.errors import ConfigError, FeedpubError, RecordsError, ShrinkError, escape_text
 from feedpub.group import Plan, Selection, assemble, select
+from feedpub.ledger import LastOutput, OutputLedger, feed_settings, fingerprint, inputs_key
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.ping import pinged_paths
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
-from feedpub.source import HASH_SIZE, Records, Workers, file_stat
+from feedpub.source import Records
 from feedpub.table import INVALID
 from feedpub.types import BuildResult, Feed, FeedSummary, Problem
-from feedpub.version import __version__, code_hash
+from feedpub.workers import Workers
 from feedpub.write import MANIFEST, Output
 from feedpub.write import Plan as WritePlan
 
@@ -50,7 +49,7 @@ class Checked:
     problems: tuple[Problem, ...]
     files: int
     skipped: int
-    hashes: bytes  # every record's content hash, HASH_SIZE bytes each, in path order
+    hashes: bytes  # every record's content hash, `cache.HASH_SIZE` bytes each, in path order
 
     @property
     def has_errors(self) -> bool:
@@ -156,9 +155,10 @@ def _build(
     if not config.base_url:
         raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
     with _records(config, warnings) as records, ExitStack() as stack:
-        inputs = _inputs_key(config, records)
+        ledger = OutputLedger(records.store.db, config.output)
+        inputs = inputs_key(config, records)
         if not check_only:
-            last = _last_result(config, records.store, inputs)
+            last = ledger.last_result(inputs)
             if last is not None:
                 return replace(last, problems=(*records.warnings, *last.problems)), {}
         checked = _check(config, records, progress)
@@ -166,7 +166,8 @@ def _build(
             raise RecordsError(checked.problems)
         out = Output(config.output, dry_run=check_only)
         stack.push(out.exit)
-        fingerprints = _write_feeds(config, checked, records, out, check_only, on_feed)
+        last_output = LastOutput(config.output, {}, {}) if check_only else ledger.last_output()
+        fingerprints = _write_feeds(config, checked, records, out, last_output, on_feed)
         summaries = [plan.summary() for plan in checked.selection.plans if plan.kind != "archive"]
         out.put(OPML_PATH, render_opml(summaries, config))
         out.put(INDEX_PATH, render_index(summaries, config))
@@ -187,41 +188,27 @@ def _build(
             checked_only=check_only,
         )
         if not check_only:
-            # Every file wanted, with its stat; a missing one is never taken as current.
-            files = {p: file_stat(config.output / p) or _MISSING for p in sorted(out.wanted)}
-            records.store.remember_output(fingerprints, files)
+            ledger.remember_output(fingerprints, out.wanted)
             own = len(records.warnings)  # this run's warnings about the cache stay with it
-            records.store.remember_build(inputs, replace(result, problems=result.problems[own:]))
-            _remember_pings(config, records.store, written, out.wanted)
+            ledger.remember_build(inputs, replace(result, problems=result.problems[own:]))
+            _remember_pings(config, ledger, written, out.wanted)
     return result, out.new_bytes
 
 
-_MISSING = (-1, -1)  # the stat remembered for a wanted file that is not there
 _SITE_FILES = {MANIFEST, OPML_PATH, INDEX_PATH, STYLE_PATH}  # every other file is a feed's
 
 
 def _remember_pings(
-    config: Config, store: RecordStore, written: WritePlan, wanted: set[str]
+    config: Config, ledger: OutputLedger, written: WritePlan, wanted: set[str]
 ) -> None:
     """Add the feed files this build created or changed to those `feedpub ping` will
     tell the hub of; with no hub, feeds advertise none, and nothing is kept."""
     if config.hub:
-        store.update_pending_pings(
+        ledger.update_pending_pings(
             add=pinged_paths((*written.created, *written.changed)),
             drop=written.removed,
             if_damaged=pinged_paths(wanted),
         )
-
-
-def _last_result(config: Config, store: RecordStore, inputs: bytes) -> BuildResult | None:
-    """The last build's result when nothing that feeds a build has changed since and
-    the output folder is as it left it: that result stands, with nothing written."""
-    last = store.last_build()
-    if last is None or last[0] != inputs or not _outputs_intact(config, store):
-        return None
-    previous = last[1]
-    unchanged = tuple(sorted({*previous.created, *previous.changed, *previous.unchanged}))
-    return replace(previous, created=(), changed=(), removed=(), unchanged=unchanged)
 
 
 def _write_feeds(
@@ -229,29 +216,21 @@ def _write_feeds(
     checked: Checked,
     records: Records,
     out: Output,
-    check_only: bool,
+    last: LastOutput,
     on_feed: Callable[[Feed], None] | None = None,
 ) -> dict[str, bytes]:
-    """Render and put every feed whose inputs or files changed since the last build;
+    """Render and put every feed whose inputs or files changed since the `last` build
+    (a check renders everything: it must compare bytes, not trust the last build);
     keep the others as they are; show `on_feed` each feed assembled. Returns every
     feed's fingerprint."""
-    selection, store = checked.selection, records.store
-    # A check renders everything: it must compare bytes, not trust the last build.
-    old = {} if check_only else store.fingerprints()
-    old_files = {} if check_only else store.outputs()
+    selection = checked.selection
     fingerprints = {}
     todo: list[Plan] = []  # the plans whose files must be rendered again
-    # Entries name their topics by the corpus-wide spelling, and their pages link to
-    # each topic's feed by its slug: a feed depends on both.
-    topics = (sorted(selection.topic_names.items()), sorted(selection.topic_feeds.items()))
-    settings = _settings_hash(config) + repr(topics).encode()
+    settings = feed_settings(config, selection)
     for plan in selection.plans:
         paths = [fmt.path(plan.name) for fmt in _formats(plan, config)]
-        fingerprint = _fingerprint(plan, selection, checked.hashes, settings)
-        fingerprints[plan.name] = fingerprint
-        if old.get(plan.name) == fingerprint and all(
-            _file_as_left(config.output / p, old_files.get(p)) for p in paths
-        ):
+        fingerprints[plan.name] = fingerprint(plan, selection, checked.hashes, settings)
+        if last.feed_is_current(plan.name, fingerprints[plan.name], paths):
             for path in paths:
                 out.keep(path)
             continue
@@ -269,12 +248,6 @@ def _shown_to(on_feed: Callable[[Feed], None], feeds: Iterator[Feed]) -> Iterato
     for feed in feeds:
         on_feed(feed)
         yield feed
-
-
-def _file_as_left(path: Path, stat: tuple[int, int] | None) -> bool:
-    """True when a file the last build wrote is still there as it left it."""
-    found = file_stat(path)
-    return found is not None and found == stat
 
 
 def _refuse_to_shrink(summaries: list[FeedSummary], out: Output) -> None:
@@ -361,30 +334,6 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
     return Checked(selection, tuple(problems), files, skipped, scan.hashes)
 
 
-def _inputs_key(config: Config, records: Records) -> bytes:
-    """A hash of everything a build reads: the settings and every record's size and stamp.
-
-    Equal keys (with the output folder as the last build left it) mean an identical
-    build; a file touched without a change only costs the full path.
-    """
-    h = hashlib.blake2b(repr(config).encode("utf-8"), digest_size=16)
-    h.update(_settings_hash(config))
-    for start in range(0, len(records.paths), 4096):
-        h.update("\0".join(records.paths[start : start + 4096]).encode() + b"\0")
-    sizes, stamps = records.stat_columns()
-    h.update(bytes(sizes))
-    h.update(bytes(stamps))
-    if not records.settled:
-        h.update(os.urandom(8))  # a file too new to trust its stat: never equal
-    return h.digest()
-
-
-def _outputs_intact(config: Config, store: RecordStore) -> bool:
-    """True when every file the last build wrote is still as it left it."""
-    files = store.outputs()
-    return bool(files) and all(_file_as_left(config.output / p, s) for p, s in files.items())
-
-
 def _formats(plan: Plan | Feed, config: Config) -> list[Format]:
     return [
         FORMATS[name]
@@ -414,33 +363,6 @@ _RENDER_IN_WORKERS = 32  # feeds to render; fewer cost more to send than they sa
 
 def _render_task(task: tuple[Feed, Config]) -> list[tuple[str, bytes]]:
     return _render(*task)
-
-
-def _settings_hash(config: Config) -> bytes:
-    """What of the configuration shapes a feed's files besides its entries."""
-    settings = (
-        __version__,
-        code_hash(),
-        config.base_url,
-        config.home_url,
-        config.title,
-        config.description,
-        config.author,
-        config.language,
-        config.formats,
-        config.hub,
-    )
-    return hashlib.blake2b(repr(settings).encode("utf-8"), digest_size=16).digest()
-
-
-def _fingerprint(plan: Plan, selection: Selection, hashes: bytes, settings: bytes) -> bytes:
-    """A hash of everything a feed's files are rendered from."""
-    h = hashlib.blake2b(settings, digest_size=16)
-    h.update(repr(plan).encode("utf-8"))
-    for key in plan.keys:
-        for index in sorted(selection.contributors(key)):
-            h.update(hashes[index * HASH_SIZE : (index + 1) * HASH_SIZE])
-    return h.digest()
 
 
 def _as_error(problem: Problem) -> Problem:

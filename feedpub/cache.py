@@ -1,7 +1,7 @@
 """The record store: parsed records kept between builds, keyed by their content.
 
 A SQLite file holds, per record path, the size and stat stamp seen (see
-`feedpub.source.file_stat`), the BLAKE2 hash of the bytes, the record's digest and
+`file_stat`), the BLAKE2 hash of the bytes, the record's digest and
 problems (what grouping needs) and the full parsed article (fetched again only for
 entries that make it into a feed). A later build reuses a row when the file's size and
 stamp are unchanged, or else when its bytes hash the same; anything else is parsed
@@ -36,10 +36,14 @@ import msgspec
 
 from feedpub.errors import FeedpubError
 from feedpub.load import is_sound
-from feedpub.types import Article, BuildResult, DigestRow, Problem
+from feedpub.types import Article, DigestRow, Problem
 from feedpub.version import __version__, code_hash
 
 SCHEMA = 5
+HASH_SIZE = 16  # bytes of a record's content hash
+RACY_NS = 2_000_000_000  # a file this new may change again within its times' resolution
+RACY = -1  # the stamp stored for a file too new to trust: it never equals a real one
+_STAMP_BITS = 2**63 - 1
 
 _TAG = f"feedpub {__version__} code {code_hash()} schema {SCHEMA}"
 _GITIGNORE = "# Created by feedpub: a cache of parsed records, never to be committed.\n*\n"
@@ -76,9 +80,6 @@ _StoredDigest = tuple[
 Summary = tuple[DigestRow | None, list[Problem]]
 _SUMMARY = msgspec.json.Decoder(tuple[_StoredDigest | None, list[Problem]])
 _ARTICLE = msgspec.json.Decoder(Article | None)
-_LAST_BUILD = msgspec.json.Decoder(tuple[bytes, BuildResult])
-_PENDING_PINGS = msgspec.json.Decoder(list[str])
-_MAX_PENDING = 1_000_000  # far more feed files than any site has: more is damage
 _ENCODER = msgspec.json.Encoder()
 
 
@@ -89,7 +90,7 @@ def encode(value: object) -> bytes:
 
 def decode_summary(data: bytes) -> Summary:
     """A stored (digest row, problems) pair, checked; raises StoreDamaged."""
-    digest, problems = _decode(_SUMMARY, data)
+    digest, problems = decode(_SUMMARY, data)
     if digest is not None and max(digest[0], 0, *(m[0] for m in digest[9])) >= 2**64:
         raise StoreDamaged("the record store holds a URL key of more than 64 bits")
     return digest, problems
@@ -97,7 +98,7 @@ def decode_summary(data: bytes) -> Summary:
 
 def decode_article(data: bytes) -> Article | None:
     """A stored full article (None: a record with errors), checked; raises StoreDamaged."""
-    article = _decode(_ARTICLE, data)
+    article = decode(_ARTICLE, data)
     if article is not None and (
         article.published_at.utcoffset() is None
         or any(r.published_at and r.published_at.utcoffset() is None for r in article.related)
@@ -108,7 +109,7 @@ def decode_article(data: bytes) -> Article | None:
     return article
 
 
-def _decode(decoder: msgspec.json.Decoder[T], data: bytes) -> T:
+def decode(decoder: msgspec.json.Decoder[T], data: bytes) -> T:
     try:
         return decoder.decode(data)
     except (msgspec.DecodeError, ValueError, TypeError) as e:
@@ -135,7 +136,28 @@ def is_damage(error: BaseException) -> bool:
 
 def content_hash(data: bytes) -> bytes:
     """The key of a record's content."""
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return hashlib.blake2b(data, digest_size=HASH_SIZE).digest()
+
+
+def file_stat(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """A file's size and stamp, or None when it cannot be looked at (see `stat_fields`)."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return stat_fields(st)[:2]
+
+
+def stat_fields(st: os.stat_result) -> tuple[int, int, int]:
+    """A file's size, stamp and the time it last changed in any way.
+
+    Like git's index, the stamp covers the mtime, the ctime, the inode and the device:
+    an edit that keeps the size and puts the mtime back (`touch -d`, `cp -p`, `rsync -t`,
+    `tar --mtime`) still moves the ctime, which no program can set, and a file put in
+    another's place has another inode. It is a 63-bit hash of the four, never `RACY`.
+    """
+    stamp = hash((st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)) & _STAMP_BITS
+    return st.st_size, stamp, max(st.st_mtime_ns, st.st_ctime_ns)
 
 
 # --- the store ----------------------------------------------------------------------------
@@ -306,83 +328,6 @@ class RecordStore:
     def commit(self) -> None:
         self.db.execute("COMMIT")
 
-    # --- feeds and output files ----------------------------------------------------
-
-    def fingerprints(self) -> dict[str, bytes]:
-        rows = self.db.execute("SELECT name, fingerprint FROM feeds")
-        return {n: f for n, f in rows if isinstance(n, str) and isinstance(f, bytes)}
-
-    def outputs(self) -> dict[str, tuple[int, int]]:
-        """The size and stamp of every file the last build wanted ((-1, -1): none)."""
-        rows = self.db.execute("SELECT path, size, stamp FROM outputs")
-        return {
-            path: (size, stamp)
-            for path, size, stamp in rows
-            if isinstance(path, str) and isinstance(size, int) and isinstance(stamp, int)
-        }
-
-    def last_build(self) -> tuple[bytes, BuildResult] | None:
-        """The inputs key and the result of the last build, as `remember_build` saved them."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'last_build'").fetchone()
-        if row is None or not isinstance(row[0], str):
-            return None
-        try:
-            return _decode(_LAST_BUILD, row[0].encode("utf-8"))
-        except (StoreDamaged, UnicodeEncodeError):
-            return None  # anything unreadable is simply not a usable last build
-
-    def remember_build(self, key: bytes, result: BuildResult) -> None:
-        value = encode((key, result)).decode("utf-8")
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('last_build', ?)", (value,))
-
-    def pending_pings(self) -> list[str] | None:
-        """The feed files a hub has not yet been told of, as `update_pending_pings` left
-        them; None when the stored list is damaged. Entries are checked by the caller
-        against the files published: here they are only strings."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'pending_pings'").fetchone()
-        if row is None:
-            return []
-        if not isinstance(row[0], str):
-            return None
-        try:
-            paths = _decode(_PENDING_PINGS, row[0].encode("utf-8"))
-        except (StoreDamaged, UnicodeEncodeError):
-            return None
-        return paths if len(paths) <= _MAX_PENDING else None
-
-    def update_pending_pings(
-        self, *, add: Iterable[str] = (), drop: Iterable[str] = (), if_damaged: Iterable[str] = ()
-    ) -> None:
-        """Add and drop feed files waiting for a ping, in one transaction, so a build and
-        a ping at the same time lose neither's change. A damaged list counts as
-        `if_damaged` (every feed file the caller knows of): a ping too many is harmless,
-        a ping missed leaves subscribers polling."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            found = self.pending_pings()
-            paths = set(if_damaged if found is None else found)
-            paths = (paths | set(add)) - set(drop)
-            value = encode(sorted(paths)).decode("utf-8")
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('pending_pings', ?)", (value,))
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.commit()
-
-    def remember_output(
-        self, fingerprints: dict[str, bytes], outputs: dict[str, tuple[int, int]]
-    ) -> None:
-        """Replace what the store knows of the feeds and files of the output folder."""
-        self.begin()
-        self.db.execute("DELETE FROM feeds")
-        self.db.executemany("INSERT INTO feeds VALUES (?, ?)", fingerprints.items())
-        self.db.execute("DELETE FROM outputs")
-        self.db.executemany(
-            "INSERT INTO outputs VALUES (?, ?, ?)",
-            ((path, size, stamp) for path, (size, stamp) in outputs.items()),
-        )
-        self.commit()
-
 
 def _pieces_check(hashes: dict[str, bytes]) -> bytes:
     """The checksum of a snapshot: over its pieces' names and hashes, in name order."""
@@ -418,19 +363,21 @@ def _delete(path: Path) -> None:
 
 
 def _reset(db: sqlite3.Connection) -> None:
+    """Empty a store written by another version: every table but `meta` goes, those
+    of the output ledger (`feedpub.ledger`, which makes its own) too, since the tag
+    covers the whole file."""
+    tables = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    for (name,) in tables:
+        if isinstance(name, str) and name != "meta" and not name.startswith("sqlite_"):
+            quoted = name.replace('"', '""')
+            db.execute(f'DROP TABLE IF EXISTS "{quoted}"')
     db.executescript(
         """
-        DROP TABLE IF EXISTS records;
-        DROP TABLE IF EXISTS feeds;
-        DROP TABLE IF EXISTS outputs;
-        DROP TABLE IF EXISTS snapshot;
         CREATE TABLE records (
             path TEXT PRIMARY KEY, size INTEGER, stamp INTEGER, hash BLOB,
             summary BLOB, full BLOB, summary_check BLOB, full_check BLOB
         );
-        CREATE TABLE feeds (name TEXT PRIMARY KEY, fingerprint BLOB);
         CREATE TABLE snapshot (name TEXT PRIMARY KEY, data BLOB);
-        CREATE TABLE outputs (path TEXT PRIMARY KEY, size INTEGER, stamp INTEGER);
         """
     )
     db.execute("DELETE FROM meta")

@@ -5,7 +5,7 @@ the public hubs', is a form-encoded POST of `hub.mode=publish` and one or more
 `hub.url=<feed URL>`, answered 2xx when accepted.
 
 A build adds the feed files it created or changed to a list in the record store
-(`RecordStore.pending_pings`); `ping` tells the hub of them and drops from the list
+(`OutputLedger.pending_pings`); `ping` tells the hub of them and drops from the list
 only those the hub accepted. A refused or failed notification is sent again next
 time, and `build` followed by `ping` tells the hub what `build --ping` would have.
 """
@@ -26,6 +26,7 @@ import urllib3
 from feedpub.cache import RecordStore
 from feedpub.config import Config
 from feedpub.errors import ConfigError, escape_text
+from feedpub.ledger import OutputLedger
 from feedpub.render import FEED_FORMATS
 from feedpub.types import BuildResult
 from feedpub.version import __version__
@@ -115,7 +116,8 @@ def ping(
     published = set(pinged_paths(read_manifest(config.output)))
     warnings: list[str] = []
     with _store(config, warnings) as store:
-        stored = store.pending_pings()
+        ledger = OutputLedger(store.db, config.output)
+        stored = ledger.pending_pings()
         if stored is None:
             warnings.append(_DAMAGED)
         wanted = set(published if stored is None else stored)
@@ -125,7 +127,7 @@ def ping(
         urls = [config.feed_url(p) for p in paths]
         notices = publish(config.hub, urls, timeout=timeout, batch=batch, report=report)
         accepted = {p for p, n in zip(paths, notices, strict=True) if n.accepted}
-        store.update_pending_pings(drop=accepted | (wanted - published), if_damaged=published)
+        ledger.update_pending_pings(drop=accepted | (wanted - published), if_damaged=published)
     return PingResult(tuple(notices), tuple(warnings))
 
 

@@ -10,38 +10,35 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import threading
 import time
 from array import array
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import msgspec
 
 from feedpub.cache import (
+    HASH_SIZE,
+    RACY,
+    RACY_NS,
     RecordStore,
     StoreDamaged,
     Summary,
     content_hash,
     decode_summary,
     encode,
+    stat_fields,
 )
 from feedpub.load import digest_of, parse_record, read_file, scan_record_paths
 from feedpub.table import DigestTable
 from feedpub.types import Article, Problem, plain_digest
+from feedpub.workers import Workers, cap_jobs
 
-T = TypeVar("T")
-R = TypeVar("R")
 Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, stamp, hash, summary, full
-HASH_SIZE = 16  # bytes of a record's content hash
 _CHUNK = 64  # records per task sent to a worker
 _IN_PROCESS = 256  # below this many records to parse, workers cost more than they save
-RACY_NS = 2_000_000_000  # a file this new may change again within its times' resolution
-RACY = -1  # the stamp stored for a file too new to trust: it never equals a real one
 _KEEP = 4096  # full articles kept in memory between feeds
 _FETCH = 500  # stored summaries read at a time
 
@@ -55,16 +52,23 @@ class Scan:
     problems: dict[int, tuple[Problem, ...]]  # only records that have some
 
 
-# reused, copied, stale, touched, gone, sizes, stamps: see Records.scan
-_Comparison = tuple[
-    bytearray,
-    "array[int]",
-    list[str],
-    list[tuple[str, int, int]],
-    list[str],
-    "array[int]",
-    "array[int]",
-]
+@dataclass(slots=True)
+class ChangeSet:
+    """What a scan does with each record, found by comparing the record files with the
+    store's rows and the last scan's snapshot."""
+
+    reused: bytearray  # 1 where the store's row still describes the file
+    copied: array[int]  # the record's index in the snapshot, or -1: not copied from it
+    stale: list[str]  # the paths to parse again, in path order
+    touched: list[tuple[str, int, int]]  # same bytes: the (path, size, stamp) to store
+    gone: list[str]  # stored records whose files are no longer there
+    sizes: array[int]  # what the rows will hold after this scan (0 until parsed)
+    stamps: array[int]
+
+
+def _not_copied(count: int) -> array[int]:
+    """A `ChangeSet.copied` column of `count` records, none copied (made, not looped)."""
+    return array("i", [-1]) * count
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +96,7 @@ def parse_file(path: str) -> Row:
     data, st = found
     article, problems = parse_record(path, data)
     digest = plain_digest(digest_of(article)) if article is not None else None
-    size, stamp, changed = _stat_fields(st)
+    size, stamp, changed = stat_fields(st)
     if time.time_ns() - changed < RACY_NS:
         stamp = RACY  # look at the bytes next time, whatever the stat says
     return (
@@ -107,60 +111,6 @@ def parse_file(path: str) -> Row:
 
 def parse_files(paths: list[str]) -> list[Row]:
     return [parse_file(path) for path in paths]
-
-
-def start_worker() -> None:
-    """Run first in every worker process: exit when the build that started it is gone.
-
-    A build killed outright (SIGKILL, an out-of-memory kill) cannot stop its pool, and
-    its workers would otherwise wait for work forever.
-    """
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="feedpub-parent-watch", daemon=True).start()
-
-
-class Workers:
-    """One pool of worker processes for a build, made the first time it is needed and
-    used both to parse records and to render feeds.
-
-    A cold build first needs it to parse, while this process is still small: a child's
-    peak memory, as the system counts it, starts at its parent's size when it was made.
-    """
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = cap_jobs(jobs)
-        self._pool: ProcessPoolExecutor | None = None
-
-    def _start(self, tasks: int) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # No more processes than there are tasks for: each costs a Python start-up.
-            workers = max(1, min(self.jobs, tasks))
-            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=start_worker)
-        return self._pool
-
-    def map(self, function: Callable[[T], R], items: Iterable[T], tasks: int) -> Iterator[R]:
-        """`function` of each of `tasks` items, in order, with a few items in flight per
-        worker: enough to keep every core busy, and results never pile up in memory when
-        this process falls behind."""
-        pool = self._start(tasks)
-        window: deque[Future[R]] = deque()
-        for item in items:
-            window.append(pool.submit(function, item))
-            if len(window) >= 3 * self.jobs:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
 
 
 class Records:
@@ -190,7 +140,7 @@ class Records:
             self._sizes = array("q")
             for path in self.paths:
                 try:
-                    size, stamp, changed = _stat_fields(os.stat(path))
+                    size, stamp, changed = stat_fields(os.stat(path))
                 except OSError:
                     size, stamp, changed = -1, RACY, 0
                 self._sizes.append(size)
@@ -218,91 +168,72 @@ class Records:
         read in chunks, so memory never holds the whole store at once.
         """
         snapshot = self._snapshot()
-        if snapshot is not None and snapshot.paths == _paths_digest(self.paths):
-            found = self._compare_with_snapshot(snapshot)
-        else:
-            found = self._compare_with_store(snapshot)
-        reused, copied, stale, touched, gone, sizes, stamps = found
-        del found
-        parsed = self._parse(stale)
-        table = snapshot.table.continuing() if snapshot is not None else DigestTable()
-        hashes = bytearray()
-        problems: dict[int, tuple[Problem, ...]] = {}
-
-        def copy(start: int, stop: int, first: int) -> None:
-            """Records start..stop-1 are the snapshot's first..first+(stop-start)-1."""
-            assert snapshot is not None
-            end = first + stop - start
-            table.extend_from(snapshot.table, first, end)
-            hashes.extend(snapshot.hashes[first * HASH_SIZE : end * HASH_SIZE])
-            for index in range(start, stop):
-                found = snapshot.problems.get(first + index - start)
-                if found:
-                    problems[index] = found
-            advance(stop - start)
-
+        changes = self._compare(snapshot)
+        columns = _Columns(snapshot, advance)
         self.store.begin()
         try:
             # The snapshot describes the rows as the last whole scan left them: gone
             # until this scan saves its own, so one stopped halfway (and committed
             # with what it had stored) cannot leave one that no longer matches them.
             self.store.save_snapshot(())
-            for path, size, stamp in touched:
+            for path, size, stamp in changes.touched:
                 self.store.touch(path, size, stamp)
-            run = -1  # where the current run of copied records starts
-            new_rows: list[Row] = []  # parsed in this chunk, stored at its end
-            for start in range(0, len(self.paths), _FETCH):
-                chunk = range(start, min(start + _FETCH, len(self.paths)))
-                stored_rows = self.store.summaries(
-                    self.paths[i] for i in chunk if reused[i] and not copied[i]
-                )
-                for index in chunk:
-                    if copied[index]:
-                        if run < 0 or copied[index] != copied[index - 1] + 1:
-                            if run >= 0:
-                                copy(run, index, copied[run] - 1)
-                            run = index
-                        continue
-                    if run >= 0:
-                        copy(run, index, copied[run] - 1)
-                        run = -1
-                    path = self.paths[index]
-                    summary: Summary
-                    if reused[index]:
-                        digest_hash, summary = stored_rows[path]
-                    else:
-                        row = next(parsed)
-                        new_rows.append(row)
-                        digest_hash, summary = row[3], decode_summary(row[4])
-                        sizes[index], stamps[index] = row[1], row[2]
-                    digest, record_problems = summary
-                    table.append(digest)
-                    hashes.extend(digest_hash)
-                    if record_problems:
-                        problems[index] = tuple(record_problems)
-                    advance(1)
-                self.store.put(new_rows)
-                new_rows.clear()
-            if run >= 0:
-                copy(run, len(self.paths), copied[run] - 1)
-            self.store.forget(gone)
-            table = table.compacted()
-            result = Scan(table, bytes(hashes), problems)
-            self.store.save_snapshot(
-                itertools.chain(
-                    table.blobs(),
-                    [
-                        ("hashes", result.hashes),
-                        ("problems", encode(sorted(problems.items()))),
-                        ("paths", _paths_digest(self.paths)),
-                        ("sizes", bytes(sizes)),
-                        ("stamps", bytes(stamps)),
-                    ],
-                )
-            )
+            self._fill(columns, changes)
+            self.store.forget(changes.gone)
+            result = columns.finish()
+            self.store.save_snapshot(self._snapshot_pieces(result, changes))
         finally:
             self.store.commit()
         return result
+
+    def _fill(self, columns: _Columns, changes: ChangeSet) -> None:
+        """Every record into `columns`, in path order: runs the snapshot holds as they
+        are copied whole, stored summaries read a chunk at a time, the others parsed
+        and stored at the end of their chunk."""
+        parsed = self._parse(changes.stale)
+        copied, reused = changes.copied, changes.reused
+        run = -1  # where the current run of copied records starts
+        new_rows: list[Row] = []  # parsed in this chunk, stored at its end
+        for start in range(0, len(self.paths), _FETCH):
+            chunk = range(start, min(start + _FETCH, len(self.paths)))
+            stored_rows = self.store.summaries(
+                self.paths[i] for i in chunk if reused[i] and copied[i] < 0
+            )
+            for index in chunk:
+                if copied[index] >= 0:
+                    if run < 0 or copied[index] != copied[index - 1] + 1:
+                        if run >= 0:
+                            columns.copy(run, index, copied[run])
+                        run = index
+                    continue
+                if run >= 0:
+                    columns.copy(run, index, copied[run])
+                    run = -1
+                if reused[index]:
+                    digest_hash, summary = stored_rows[self.paths[index]]
+                else:
+                    row = next(parsed)
+                    new_rows.append(row)
+                    digest_hash, summary = row[3], decode_summary(row[4])
+                    changes.sizes[index], changes.stamps[index] = row[1], row[2]
+                columns.append(index, digest_hash, summary)
+            self.store.put(new_rows)
+            new_rows.clear()
+        if run >= 0:
+            columns.copy(run, len(self.paths), copied[run])
+
+    def _snapshot_pieces(self, scan: Scan, changes: ChangeSet) -> Iterator[tuple[str, bytes]]:
+        """The snapshot of this scan, as the store keeps it, a piece at a time."""
+        return itertools.chain(
+            scan.table.blobs(),
+            [
+                ("hashes", scan.hashes),
+                ("problems", encode(sorted(scan.problems.items()))),
+                ("paths", _paths_digest(self.paths)),
+                ("sizes", bytes(changes.sizes)),
+                ("stamps", bytes(changes.stamps)),
+            ],
+        )
 
     def confirm(self, scan: Scan, strict: bool) -> None:
         """Raise StoreDamaged unless every problem that can stop a run (an error; with
@@ -315,10 +246,17 @@ class Records:
                 if tuple(fresh) != found:
                     raise StoreDamaged(f"the record store's problems for {self.paths[index]!r}")
 
-    def _compare_with_store(self, snapshot: _Snapshot | None) -> _Comparison:
+    def _compare(self, snapshot: _Snapshot | None) -> ChangeSet:
+        """What to do with each record: only the files whose stat moved are looked at
+        when the snapshot is of the same paths, every stored row otherwise."""
+        if snapshot is not None and snapshot.paths == _paths_digest(self.paths):
+            return self._compare_with_snapshot(snapshot)
+        return self._compare_with_store(snapshot)
+
+    def _compare_with_store(self, snapshot: _Snapshot | None) -> ChangeSet:
         """Which records the store's rows (read in path order) still describe, and
         which of those the snapshot holds as they are."""
-        copied = array("i", bytes(4 * len(self.paths)))  # the snapshot's index + 1, or 0
+        copied = _not_copied(len(self.paths))
         reused = bytearray(len(self.paths))  # 1 where the store's row is still good
         stale: list[str] = []
         touched: list[tuple[str, int, int]] = []
@@ -352,7 +290,7 @@ class Records:
             stamps.append(stamp)
             at = rank * HASH_SIZE
             if snapshot is not None and snapshot.hashes[at : at + HASH_SIZE] == stored[3]:  # type: ignore[index]
-                copied[index] = rank + 1
+                copied[index] = rank
         while stored is not None:
             stored_paths.update(stored[0].encode() + b"\0")
             if rank != matched:
@@ -360,10 +298,10 @@ class Records:
             rank, stored = next(known, (-1, None))
         del known
         if snapshot is not None and stored_paths.digest() != snapshot.paths:
-            copied = array("i", bytes(4 * len(self.paths)))  # not the rows it was taken from
-        return reused, copied, stale, touched, gone, sizes, stamps
+            copied = _not_copied(len(self.paths))  # not the rows it was taken from
+        return ChangeSet(reused, copied, stale, touched, gone, sizes, stamps)
 
-    def _compare_with_snapshot(self, snapshot: _Snapshot) -> _Comparison:
+    def _compare_with_snapshot(self, snapshot: _Snapshot) -> ChangeSet:
         """`_compare_with_store` for the same files as the snapshot's: their rows are
         the snapshot's, and only files whose size or stamp moved are looked at."""
         now_sizes, now_stamps = self.stat_columns()
@@ -376,7 +314,7 @@ class Records:
         ]
         count = len(self.paths)
         reused = bytearray(b"\1") * count
-        copied = array("i", range(1, count + 1))
+        copied = array("i", range(count))
         sizes, stamps = array("q", snapshot.sizes), array("q", snapshot.stamps)
         stale: list[str] = []
         touched: list[tuple[str, int, int]] = []
@@ -386,12 +324,12 @@ class Records:
             stored = (sizes[index], stamps[index], snapshot.hashes[at : at + HASH_SIZE])
             same, now = _unchanged(path, stored, self.stat(index), self.settled)
             if not same:
-                reused[index] = copied[index] = 0
+                reused[index], copied[index] = 0, -1
                 stale.append(path)
             elif now is not None:
                 touched.append((path, *now))
                 sizes[index], stamps[index] = now
-        return reused, copied, stale, touched, [], sizes, stamps
+        return ChangeSet(reused, copied, stale, touched, [], sizes, stamps)
 
     def _snapshot(self) -> _Snapshot | None:
         """The last scan's snapshot, or None when there is none that can be used."""
@@ -450,6 +388,41 @@ class Records:
         return found
 
 
+class _Columns:
+    """A scan's columns, filled in path order: runs of records copied from the last
+    scan's snapshot at once, the others appended one at a time."""
+
+    def __init__(self, snapshot: _Snapshot | None, advance: Callable[[int], None]) -> None:
+        self.snapshot = snapshot
+        self.table = snapshot.table.continuing() if snapshot is not None else DigestTable()
+        self.hashes = bytearray()
+        self.problems: dict[int, tuple[Problem, ...]] = {}
+        self.advance = advance
+
+    def copy(self, start: int, stop: int, first: int) -> None:
+        """Records start..stop-1 are the snapshot's first..first+(stop-start)-1."""
+        assert self.snapshot is not None
+        end = first + stop - start
+        self.table.extend_from(self.snapshot.table, first, end)
+        self.hashes.extend(self.snapshot.hashes[first * HASH_SIZE : end * HASH_SIZE])
+        for index in range(start, stop):
+            found = self.snapshot.problems.get(first + index - start)
+            if found:
+                self.problems[index] = found
+        self.advance(stop - start)
+
+    def append(self, index: int, digest_hash: bytes, summary: Summary) -> None:
+        digest, record_problems = summary
+        self.table.append(digest)
+        self.hashes.extend(digest_hash)
+        if record_problems:
+            self.problems[index] = tuple(record_problems)
+        self.advance(1)
+
+    def finish(self) -> Scan:
+        return Scan(self.table.compacted(), bytes(self.hashes), self.problems)
+
+
 def _unchanged(
     path: str, stored: tuple[int, int, bytes], now: tuple[int, int] | None, settled: bool
 ) -> tuple[bool, tuple[int, int] | None]:
@@ -479,35 +452,7 @@ def _paths_digest(paths: list[str]) -> bytes:
     return digest.digest()
 
 
-def file_stat(path: str | os.PathLike[str]) -> tuple[int, int] | None:
-    """A file's size and stamp, or None when it cannot be looked at (see `_stat_fields`)."""
-    try:
-        st = os.stat(path, follow_symlinks=False)
-    except OSError:
-        return None
-    return _stat_fields(st)[:2]
-
-
-def _stat_fields(st: os.stat_result) -> tuple[int, int, int]:
-    """A file's size, stamp and the time it last changed in any way.
-
-    Like git's index, the stamp covers the mtime, the ctime, the inode and the device:
-    an edit that keeps the size and puts the mtime back (`touch -d`, `cp -p`, `rsync -t`,
-    `tar --mtime`) still moves the ctime, which no program can set, and a file put in
-    another's place has another inode. It is a 63-bit hash of the four, never `RACY`.
-    """
-    stamp = hash((st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)) & _STAMP_BITS
-    return st.st_size, stamp, max(st.st_mtime_ns, st.st_ctime_ns)
-
-
-_STAMP_BITS = 2**63 - 1
 _SNAPSHOT_PROBLEMS = msgspec.json.Decoder(list[tuple[int, list[Problem]]])
-
-
-def cap_jobs(jobs: int | None) -> int:
-    """Worker processes to use: as asked, but never more than this machine's cores."""
-    cores = os.cpu_count() or 1
-    return max(1, min(jobs or cores, cores))
 
 
 def _utf8(path: str) -> bool:
