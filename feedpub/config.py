@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedpub.errors import ConfigError, escape_text
+from feedpub.formats import FEED_FORMATS, FORMATS
 from feedpub.load import normalise_domain, topic_key
 from feedpub.types import Problem
 from feedpub.yamltext import Value, YamlError, parse_yaml
@@ -65,7 +66,7 @@ class Config:
     include_drafts: bool = False
     skip_invalid: bool = False
     strict: bool = False
-    formats: tuple[str, ...] = ("atom", "rss", "json", "html")
+    formats: tuple[str, ...] = tuple(FORMATS)
     opml_format: str = "atom"
     hub: str | None = None
     feeds: tuple[CustomFeed, ...] = ()
@@ -127,8 +128,6 @@ _FEED_KEYS = {
 }
 _FEED_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 GROUPINGS = ("topic", "provider")
-FORMATS = ("atom", "rss", "json", "html")
-FEED_FORMATS = ("atom", "rss", "json")  # what an OPML subscription list can point at
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _SPACES = re.compile(r"\s+")
 # What no feed can carry (XML 1.0 forbids it, or it is a control code that moves a
@@ -373,7 +372,10 @@ def _formats(value: Any, where: str) -> tuple[str, ...]:
                 f"{where}: formats: unknown format {item!r} (known: {', '.join(FORMATS)})"
             )
     if not any(f in FEED_FORMATS for f in items):
-        raise ConfigError(f"{where}: formats: must include a feed format (atom, rss or json)")
+        *most, last = FEED_FORMATS
+        raise ConfigError(
+            f"{where}: formats: must include a feed format ({', '.join(most)} or {last})"
+        )
     return tuple(f for f in FORMATS if f in items)
 
 
