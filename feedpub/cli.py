@@ -20,7 +20,7 @@ import click
 
 from feedpub.build import Progress, check, diff
 from feedpub.build import build as build_feeds
-from feedpub.config import Config, load_config
+from feedpub.config import DEFAULT_CACHE_DIR, Config, load_config
 from feedpub.diff import LIMIT, Changes, markdown
 from feedpub.errors import ConfigError, FeedpubError, RecordsError, escape_text
 from feedpub.ping import MAX_BATCH, NO_HUB, TIMEOUT, Notice
@@ -32,7 +32,6 @@ from feedpub.types import BuildResult, Problem
 from feedpub.version import __version__
 
 Command = Callable[..., Any]
-CACHE_DIR = ".feedpub_cache"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -86,7 +85,8 @@ def _source_options(command: Command) -> Command:
                 envvar="FEEDPUB_CACHE_DIR",
                 show_envvar=True,
                 type=click.Path(file_okay=False, path_type=Path),
-                help="Where parsed records are kept between builds.  [default: .feedpub_cache]",
+                help="Where parsed records are kept between builds.  "
+                f"[default: {DEFAULT_CACHE_DIR}]",
             ),
             click.option(
                 "--no-cache",
@@ -314,7 +314,7 @@ def build(
     envvar="FEEDPUB_CACHE_DIR",
     show_envvar=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the builds keep their state.  [default: .feedpub_cache]",
+    help=f"Where the builds keep their state.  [default: {DEFAULT_CACHE_DIR}]",
 )
 @_ping_options("--timeout", "--batch")
 @click.option(
@@ -552,7 +552,7 @@ def _load(config_file: Path | None, no_cache: bool, quiet: bool, **options: Any)
     if no_cache:
         return replace(config, cache_dir=None)
     # The command keeps a cache by default, in the working folder, like pytest and ruff.
-    return config if config.cache_dir else replace(config, cache_dir=Path(CACHE_DIR))
+    return config if config.cache_dir else replace(config, cache_dir=DEFAULT_CACHE_DIR)
 
 
 @contextmanager
@@ -727,7 +727,7 @@ def serve(
         if not config.base_url:
             config = replace(config, base_url=url)
         if config.cache_dir is None:  # rebuilds after an edit parse only what changed
-            config = replace(config, cache_dir=Path(CACHE_DIR))
+            config = replace(config, cache_dir=DEFAULT_CACHE_DIR)
 
         def rebuild(config: Config = config) -> None:
             try:

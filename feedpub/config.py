@@ -18,6 +18,9 @@ from feedpub.types import Problem
 from feedpub.yamltext import Value, YamlError, parse_yaml
 
 CONFIG_FILE = "feedpub.yaml"
+# Where the command keeps its cache unless told otherwise: in the working folder, as
+# pytest, mypy and ruff keep theirs. A library build without `cache_dir` keeps none.
+DEFAULT_CACHE_DIR = Path(".feedpub_cache")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,7 @@ class Config:
     archives: bool = False
     archive_page_size: int = 50
     jobs: int | None = None  # worker processes for parsing; None: one per CPU
-    cache_dir: Path | None = None  # None: nothing kept between builds (the CLI keeps one)
+    cache_dir: Path | None = None  # None: nothing kept (the CLI keeps DEFAULT_CACHE_DIR)
     # What the person running feedpub should hear about the settings themselves, once;
     # not a setting, so it is neither compared nor part of the repr builds hash.
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
