@@ -8,7 +8,15 @@ Everything else (the stage modules) may change between versions.
 
 from feedpub.build import build, check
 from feedpub.config import Author, Config, load_config
-from feedpub.errors import ConfigError, FeedpubError, OutputError, RecordsError, ShrinkError
+from feedpub.errors import (
+    CacheError,
+    ConfigError,
+    FeedpubError,
+    OutputError,
+    RecordsError,
+    ShrinkError,
+    SourceError,
+)
 from feedpub.types import (
     Article,
     BuildResult,
@@ -27,6 +35,7 @@ __all__ = [
     "Article",
     "Author",
     "BuildResult",
+    "CacheError",
     "Config",
     "ConfigError",
     "Entry",
@@ -41,6 +50,7 @@ __all__ = [
     "RecordsError",
     "Related",
     "ShrinkError",
+    "SourceError",
     "__version__",
     "build",
     "check",

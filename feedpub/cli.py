@@ -6,7 +6,6 @@ Exit codes: 0 success, 1 invalid records (nothing written), 2 usage or configura
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -595,23 +594,13 @@ def _reporting(as_json: bool = False) -> Iterator[None]:
         _print_problems(e.problems)
         _print_failure_json(as_json, str(e), e.problems)
         raise click.ClickException(str(e)) from e
-    except (FeedpubError, sqlite3.Error, OSError) as e:
+    except FeedpubError as e:  # the library raises no other error on purpose
         # Messages name paths and values from the input: escaped, one line each.
-        message = escape_text(_message(e))
+        message = escape_text(str(e))
         _print_failure_json(as_json, message, ())
         if isinstance(e, ConfigError):
             raise click.UsageError(message) from e
         raise click.ClickException(message) from e
-
-
-def _message(error: Exception) -> str:
-    """What a failure says to the person running feedpub."""
-    if isinstance(error, sqlite3.Error):  # the record store is busy beyond waiting
-        return f"the cache cannot be used ({error}); run again, or with --no-cache"
-    if isinstance(error, OSError):  # the output or cache folder cannot be used as asked
-        where = f"{error.filename}: " if error.filename else ""
-        return f"{where}{error.strerror or error}"
-    return str(error)
 
 
 def _print_failure_json(as_json: bool, error: str, problems: Iterable[Problem]) -> None:
@@ -732,7 +721,7 @@ def serve(
         def rebuild(config: Config = config) -> None:
             try:
                 result = build_feeds(config)
-            except (FeedpubError, OSError, sqlite3.Error) as e:  # keep serving what is there
+            except FeedpubError as e:  # keep serving what is there
                 if isinstance(e, RecordsError):
                     _print_problems(e.problems)
                 click.echo(f"rebuild failed: {e}", err=True)
