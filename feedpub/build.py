@@ -23,7 +23,14 @@ from typing import TypeVar
 from feedpub.cache import RecordStore, discard_store, is_damage, store_path
 from feedpub.config import Config
 from feedpub.diff import ChangeCollector, Changes
-from feedpub.errors import ConfigError, FeedpubError, RecordsError, ShrinkError, escape_text
+from feedpub.errors import (
+    ConfigError,
+    FeedpubError,
+    RecordsError,
+    ShrinkError,
+    escape_text,
+    raises_feedpub_errors,
+)
 from feedpub.group import Plan, Selection, assemble, select
 from feedpub.ledger import LastOutput, OutputLedger, feed_settings, fingerprint, inputs_key
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
@@ -56,6 +63,7 @@ class Checked:
         return any(p.is_error for p in self.problems)
 
 
+@raises_feedpub_errors
 def check(config: Config, *, progress: Progress | None = None) -> Checked:
     """Read and group the records without rendering or writing anything."""
 
@@ -66,6 +74,7 @@ def check(config: Config, *, progress: Progress | None = None) -> Checked:
     return _discarding_a_bad_store(config, run)
 
 
+@raises_feedpub_errors
 def build(
     config: Config,
     *,
@@ -89,6 +98,7 @@ def build(
     return result
 
 
+@raises_feedpub_errors
 def diff(config: Config, *, allow_shrink: bool = False) -> tuple[BuildResult, Changes]:
     """What a build would change: per feed, the entries it would add, remove and change,
     compared as each feed is assembled, and the other files it would change."""

@@ -6,7 +6,6 @@ Exit codes: 0 success, 1 invalid records (nothing written), 2 usage or configura
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +19,7 @@ import click
 
 from feedpub.build import Progress, check, diff
 from feedpub.build import build as build_feeds
-from feedpub.config import Config, load_config
+from feedpub.config import DEFAULT_CACHE_DIR, Config, load_config
 from feedpub.diff import LIMIT, Changes, markdown
 from feedpub.errors import ConfigError, FeedpubError, RecordsError, escape_text
 from feedpub.ping import MAX_BATCH, NO_HUB, TIMEOUT, Notice
@@ -32,7 +31,6 @@ from feedpub.types import BuildResult, Problem
 from feedpub.version import __version__
 
 Command = Callable[..., Any]
-CACHE_DIR = ".feedpub_cache"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -86,7 +84,8 @@ def _source_options(command: Command) -> Command:
                 envvar="FEEDPUB_CACHE_DIR",
                 show_envvar=True,
                 type=click.Path(file_okay=False, path_type=Path),
-                help="Where parsed records are kept between builds.  [default: .feedpub_cache]",
+                help="Where parsed records are kept between builds.  "
+                f"[default: {DEFAULT_CACHE_DIR}]",
             ),
             click.option(
                 "--no-cache",
@@ -314,7 +313,7 @@ def build(
     envvar="FEEDPUB_CACHE_DIR",
     show_envvar=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the builds keep their state.  [default: .feedpub_cache]",
+    help=f"Where the builds keep their state.  [default: {DEFAULT_CACHE_DIR}]",
 )
 @_ping_options("--timeout", "--batch")
 @click.option(
@@ -552,7 +551,7 @@ def _load(config_file: Path | None, no_cache: bool, quiet: bool, **options: Any)
     if no_cache:
         return replace(config, cache_dir=None)
     # The command keeps a cache by default, in the working folder, like pytest and ruff.
-    return config if config.cache_dir else replace(config, cache_dir=Path(CACHE_DIR))
+    return config if config.cache_dir else replace(config, cache_dir=DEFAULT_CACHE_DIR)
 
 
 @contextmanager
@@ -595,23 +594,13 @@ def _reporting(as_json: bool = False) -> Iterator[None]:
         _print_problems(e.problems)
         _print_failure_json(as_json, str(e), e.problems)
         raise click.ClickException(str(e)) from e
-    except (FeedpubError, sqlite3.Error, OSError) as e:
+    except FeedpubError as e:  # the library raises no other error on purpose
         # Messages name paths and values from the input: escaped, one line each.
-        message = escape_text(_message(e))
+        message = escape_text(str(e))
         _print_failure_json(as_json, message, ())
         if isinstance(e, ConfigError):
             raise click.UsageError(message) from e
         raise click.ClickException(message) from e
-
-
-def _message(error: Exception) -> str:
-    """What a failure says to the person running feedpub."""
-    if isinstance(error, sqlite3.Error):  # the record store is busy beyond waiting
-        return f"the cache cannot be used ({error}); run again, or with --no-cache"
-    if isinstance(error, OSError):  # the output or cache folder cannot be used as asked
-        where = f"{error.filename}: " if error.filename else ""
-        return f"{where}{error.strerror or error}"
-    return str(error)
 
 
 def _print_failure_json(as_json: bool, error: str, problems: Iterable[Problem]) -> None:
@@ -727,12 +716,12 @@ def serve(
         if not config.base_url:
             config = replace(config, base_url=url)
         if config.cache_dir is None:  # rebuilds after an edit parse only what changed
-            config = replace(config, cache_dir=Path(CACHE_DIR))
+            config = replace(config, cache_dir=DEFAULT_CACHE_DIR)
 
         def rebuild(config: Config = config) -> None:
             try:
                 result = build_feeds(config)
-            except (FeedpubError, OSError, sqlite3.Error) as e:  # keep serving what is there
+            except FeedpubError as e:  # keep serving what is there
                 if isinstance(e, RecordsError):
                     _print_problems(e.problems)
                 click.echo(f"rebuild failed: {e}", err=True)

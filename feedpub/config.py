@@ -12,11 +12,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedpub.errors import ConfigError, escape_text
+from feedpub.formats import FEED_FORMATS, FORMATS
 from feedpub.load import normalise_domain, topic_key
 from feedpub.types import Problem
 from feedpub.yamltext import Value, YamlError, parse_yaml
 
 CONFIG_FILE = "feedpub.yaml"
+# Where the command keeps its cache unless told otherwise: in the working folder, as
+# pytest, mypy and ruff keep theirs. A library build without `cache_dir` keeps none.
+DEFAULT_CACHE_DIR = Path(".feedpub_cache")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +69,7 @@ class Config:
     include_drafts: bool = False
     skip_invalid: bool = False
     strict: bool = False
-    formats: tuple[str, ...] = ("atom", "rss", "json", "html")
+    formats: tuple[str, ...] = tuple(FORMATS)
     opml_format: str = "atom"
     hub: str | None = None
     feeds: tuple[CustomFeed, ...] = ()
@@ -73,7 +77,7 @@ class Config:
     archives: bool = False
     archive_page_size: int = 50
     jobs: int | None = None  # worker processes for parsing; None: one per CPU
-    cache_dir: Path | None = None  # None: nothing kept between builds (the CLI keeps one)
+    cache_dir: Path | None = None  # None: nothing kept (the CLI keeps DEFAULT_CACHE_DIR)
     # What the person running feedpub should hear about the settings themselves, once;
     # not a setting, so it is neither compared nor part of the repr builds hash.
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
@@ -127,8 +131,6 @@ _FEED_KEYS = {
 }
 _FEED_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 GROUPINGS = ("topic", "provider")
-FORMATS = ("atom", "rss", "json", "html")
-FEED_FORMATS = ("atom", "rss", "json")  # what an OPML subscription list can point at
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _SPACES = re.compile(r"\s+")
 # What no feed can carry (XML 1.0 forbids it, or it is a control code that moves a
@@ -373,7 +375,10 @@ def _formats(value: Any, where: str) -> tuple[str, ...]:
                 f"{where}: formats: unknown format {item!r} (known: {', '.join(FORMATS)})"
             )
     if not any(f in FEED_FORMATS for f in items):
-        raise ConfigError(f"{where}: formats: must include a feed format (atom, rss or json)")
+        *most, last = FEED_FORMATS
+        raise ConfigError(
+            f"{where}: formats: must include a feed format ({', '.join(most)} or {last})"
+        )
     return tuple(f for f in FORMATS if f in items)
 
 

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from html import escape
 
+from feedpub import formats
 from feedpub.config import Config
+from feedpub.formats import OPML
 from feedpub.render import FEED_FORMATS, OPML_PATH, SECTIONS, Format
 from feedpub.types import Entry, Feed, FeedSummary
 
@@ -110,7 +112,8 @@ def _subscribe_html(feed: Feed, formats: Sequence[Format], up: str, config: Conf
             '<section class="subscribe"><h2>Subscribe</h2>',
             "<p>Copy an address into your feed reader:</p>",
             f"<ul>{''.join(items)}</ul>",
-            f'<p><a href="{up}{OPML_PATH}" type="text/x-opml">OPML</a>: {_FORMAT_HELP["opml"]}</p>',
+            f'<p><a href="{up}{OPML_PATH}" type="{OPML.media_type}">OPML</a>: '
+            f"{_FORMAT_HELP['opml']}</p>",
             "</section>",
         ]
     )
@@ -125,7 +128,7 @@ def render_index(feeds: Sequence[Feed | FeedSummary], config: Config) -> bytes:
         for fmt in formats
         if main_feed is not None
     ]
-    alternates.append(("text/x-opml", f"{config.title}: every feed (OPML)", OPML_PATH))
+    alternates.append((OPML.media_type, f"{config.title}: every feed (OPML)", OPML_PATH))
     body = [
         "<header>",
         f"<h1>{_text(config.title)}</h1>",
@@ -137,7 +140,7 @@ def render_index(feeds: Sequence[Feed | FeedSummary], config: Config) -> bytes:
         for fmt in formats
     ]
     body += [
-        f'<p>Subscribe to every feed at once: <a href="{OPML_PATH}" type="text/x-opml">'
+        f'<p>Subscribe to every feed at once: <a href="{OPML_PATH}" type="{OPML.media_type}">'
         "OPML subscription list</a></p>",
         '<ul class="formats-explained">',
         *explained,
@@ -288,4 +291,4 @@ def _attr(value: str) -> str:
     return escape(value, quote=True)
 
 
-PAGE = Format("html", ".html", "text/html; charset=utf-8", render_page)
+PAGE = Format.of(formats.HTML, render_page)

@@ -25,7 +25,7 @@ import urllib3
 
 from feedpub.cache import RecordStore
 from feedpub.config import Config
-from feedpub.errors import ConfigError, escape_text
+from feedpub.errors import ConfigError, escape_text, raises_feedpub_errors
 from feedpub.ledger import OutputLedger
 from feedpub.render import FEED_FORMATS
 from feedpub.types import BuildResult
@@ -97,6 +97,7 @@ def pinged_paths(paths: Iterable[str]) -> list[str]:
     ]
 
 
+@raises_feedpub_errors
 def ping(
     config: Config,
     *,

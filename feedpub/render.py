@@ -20,7 +20,9 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
+from feedpub import formats
 from feedpub.config import Config
+from feedpub.formats import FileFormat
 from feedpub.types import Entry, Feed, FeedSummary
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -89,16 +91,15 @@ class _EntryLinks(BaseEntryExtension):  # type: ignore[misc]
 
 
 @dataclass(frozen=True, slots=True)
-class Format:
-    """One output format: the file suffix, its media type and the function that renders it."""
+class Format(FileFormat):
+    """One output format (its name, suffix and media type from `formats`) and the
+    function that renders a feed in it."""
 
-    name: str
-    suffix: str
-    media_type: str
     render: Callable[[Feed, Config], bytes]
 
-    def path(self, feed_name: str) -> str:
-        return f"{feed_name}{self.suffix}"
+    @classmethod
+    def of(cls, kind: FileFormat, render: Callable[[Feed, Config], bytes]) -> Format:
+        return cls(kind.name, kind.suffix, kind.media_type, render)
 
 
 def render_atom(feed: Feed, config: Config) -> bytes:
@@ -326,8 +327,9 @@ def _subscription(feed: Feed | FeedSummary, fmt: Format, config: Config) -> dict
 # The kinds of feed listed for subscribers, in order, with their headings.
 SECTIONS = (("all", "All"), ("topic", "Topics"), ("provider", "Providers"), ("custom", "Custom"))
 
-ATOM = Format("atom", ".atom.xml", "application/atom+xml", render_atom)
-RSS = Format("rss", ".rss.xml", "application/rss+xml", render_rss)
-JSON = Format("json", ".json", "application/feed+json", render_json)
+ATOM = Format.of(formats.ATOM, render_atom)
+RSS = Format.of(formats.RSS, render_rss)
+JSON = Format.of(formats.JSON, render_json)
 FEED_FORMATS = {f.name: f for f in (ATOM, RSS, JSON)}
+assert FEED_FORMATS.keys() == formats.FEED_FORMATS.keys()  # a renderer for each feed format
 OPML_PATH = "feeds.opml"

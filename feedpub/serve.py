@@ -20,16 +20,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from feedpub.formats import CSS, FORMATS, OPML
 from feedpub.load import find_record_paths
 from feedpub.write import read_existing
 
+# Every kind of file feedpub writes, then other XML; looked up in order, so the
+# feeds' longer suffixes come before ".xml".
 MEDIA_TYPES = {
-    ".atom.xml": "application/atom+xml",
-    ".rss.xml": "application/rss+xml",
-    ".json": "application/feed+json",
-    ".opml": "text/x-opml",
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
+    **{f.suffix: f.media_type for f in (*FORMATS.values(), OPML, CSS)},
     ".xml": "application/xml",
 }
 

@@ -19,6 +19,7 @@ from lxml import etree
 from conftest import DATA, article, feed_files, load_articles, parse_feed, write_record
 from feedpub import __version__, load_config
 from feedpub.cli import cli
+from feedpub.config import DEFAULT_CACHE_DIR
 from feedpub.group import group_feeds
 
 BASE = "https://feeds.example.org/"
@@ -360,3 +361,15 @@ def test_error_messages_print_paths_with_control_characters_escaped(tmp_path: Pa
     assert "\x1b" not in result.output
     assert "\n::error::" not in result.output
     assert "out\\x1b[2J\\n::error::forged" in result.output
+
+
+def test_the_cache_default_comes_from_the_configuration(folder: Path) -> None:
+    assert ".feedpub_cache" not in Path(sys.modules["feedpub.cli"].__file__ or "").read_text()
+    for command in ("build", "validate", "diff", "ping"):
+        code, out, _ = invoke(command, "--help")
+        assert f"[default: {DEFAULT_CACHE_DIR}]" in " ".join(out.split()), command
+    write_record(folder / "seeds", "a.md", article(1))
+    code, _, err = invoke("build", "--base-url", BASE)
+    assert code == 0, err
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == [str(DEFAULT_CACHE_DIR)]
+    assert list((folder / DEFAULT_CACHE_DIR).glob("*.sqlite3"))

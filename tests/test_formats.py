@@ -33,9 +33,13 @@ from conftest import (
     write_record,
 )
 from feedlint import RFC_3339, atom_entries, feedparser_reads_json, lint_opml
-from feedpub import Config, build, load_config
+from feedpub import Config, ConfigError, build, load_config
 from feedpub.config import CustomFeed
+from feedpub.formats import CSS, FEED_FORMATS, FORMATS, HTML, OPML
+from feedpub.pages import PAGE
+from feedpub.render import FEED_FORMATS as RENDERERS
 from feedpub.render import render_opml
+from feedpub.serve import media_type
 from feedpub.types import FeedSummary
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -456,3 +460,53 @@ def test_no_hub_links_without_a_hub(sample: Site) -> None:
         if path.suffix in (".xml", ".json"):
             assert b'"hub"' not in path.read_bytes(), path
             assert b'"hubs"' not in path.read_bytes(), path
+
+
+# --- The format table: each fact about a format kept once -----------------------------
+
+PACKAGE = ROOT / "feedpub"
+
+
+def _package_sources_holding(text: str) -> list[str]:
+    return sorted(
+        path.name for path in PACKAGE.glob("*.py") if text in path.read_text(encoding="utf-8")
+    )
+
+
+@pytest.mark.parametrize(
+    "fact",
+    [
+        *(f'"{f.media_type}"' for f in (*FORMATS.values(), OPML, CSS)),
+        *(f'"{f.suffix}"' for f in FORMATS.values()),
+    ],
+)
+def test_each_format_fact_is_written_once_in_the_package(fact: str) -> None:
+    assert _package_sources_holding(fact) == ["formats.py"]
+
+
+def test_no_module_lists_the_format_names_itself() -> None:
+    assert _package_sources_holding('"atom", "rss", "json"') == []
+
+
+def test_the_configuration_takes_exactly_the_formats_of_the_table(tmp_path: Path) -> None:
+    empty = tmp_path / "feedpub.yaml"
+    empty.write_text("title: t\n", encoding="utf-8")
+    site = {"base_url": "https://example.org/"}
+    for name in FORMATS:
+        config = load_config(empty, **site, formats=[name, "atom"])
+        assert set(config.formats) == {name, "atom"}
+    assert load_config(empty, **site).formats == tuple(FORMATS)
+    known = r"unknown format 'opml' \(known: atom, rss, json, html\)"
+    with pytest.raises(ConfigError, match=known):
+        load_config(empty, **site, formats=["opml"])
+    with pytest.raises(ConfigError, match=r"must include a feed format \(atom, rss or json\)"):
+        load_config(empty, **site, formats=["html"])
+
+
+def test_rendering_and_the_preview_server_use_the_tables_names_and_media_types() -> None:
+    assert {name: (f.suffix, f.media_type) for name, f in RENDERERS.items()} == {
+        name: (f.suffix, f.media_type) for name, f in FEED_FORMATS.items()
+    }
+    assert (PAGE.suffix, PAGE.media_type) == (HTML.suffix, HTML.media_type)
+    for fmt in (*FORMATS.values(), OPML, CSS):
+        assert media_type(fmt.path("topics/ai")) == fmt.media_type
