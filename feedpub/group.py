@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from sys import intern
 
 from feedpub.config import Config, CustomFeed
-from feedpub.load import digest_of, topic_key
+from feedpub.load import digest_of, render_markdown, topic_key
 from feedpub.table import DRAFT, INVALID, NONE, PUBLISHED, DigestTable
 from feedpub.types import (
     Article,
@@ -690,7 +690,7 @@ def _article_entry(article: Article, related: tuple[Link, ...], selection: Selec
         published_at=article.published_at,
         updated_at=article.published_at,
         summary=article.excerpt,
-        content_html=article.content_html,
+        content_html=_body_html(article),
         author=article.provider,
         categories=tuple(selection.topic_names[k] for k in keys),
         topic_feeds=tuple(feeds[k] for k in keys) if feeds else (),
@@ -698,6 +698,11 @@ def _article_entry(article: Article, related: tuple[Link, ...], selection: Selec
         via=article.original_url,
         related=related,
     )
+
+
+def _body_html(article: Article) -> str:
+    """The article's Markdown body as safe HTML, rendered once per entry made."""
+    return render_markdown(article.body, article.web_url) if article.body else ""
 
 
 def _related_entry(item: Related, related: tuple[Link, ...]) -> Entry:

@@ -95,14 +95,7 @@ class Article:
     topics: tuple[str, ...] = ()
     related: tuple[Related, ...] = ()
     images: tuple[Image, ...] = ()
-    body: str = ""  # Markdown, rendered only for the entries that get published
-
-    @property
-    def content_html(self) -> str:
-        """The body as safe HTML (see `feedpub.load.render_markdown`)."""
-        from feedpub.load import render_markdown  # a function of loading, used late
-
-        return render_markdown(self.body, self.web_url) if self.body else ""
+    body: str = ""  # Markdown, rendered by grouping only for the entries it publishes
 
 
 class Mention(NamedTuple):

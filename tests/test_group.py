@@ -582,3 +582,26 @@ def test_slug_warnings_only_for_published_groupings(config: Config) -> None:
     )
     assert result.problems == ()
     assert not [f for f in result.feeds if f.kind == "provider"]
+
+
+def test_record_types_import_nothing_of_feedpub_but_errors() -> None:
+    """Records know nothing of loading: grouping renders an article's body, not the type."""
+    import ast
+    from pathlib import Path
+
+    import feedpub.types
+
+    tree = ast.parse(Path(feedpub.types.__file__).read_text(encoding="utf-8"))
+    imported = {
+        node.module or ""
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("feedpub")
+    }
+    imported |= {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.name.startswith("feedpub")
+    }
+    assert imported <= {"feedpub.errors"}
