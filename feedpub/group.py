@@ -7,7 +7,7 @@ it, in path order), and its links join both directions of every article-to-relat
 pair.
 
 Grouping works in two steps so that memory follows the feeds, not the corpus:
-`select` decides every feed's entries from the small `Digest` of each record, keeping
+`select` decides every feed's entries from the small digest (`DigestRow`) of each record, keeping
 only the newest `max_items` candidates per feed in a bounded heap; `assemble` then
 builds the full entries of one feed at a time from the few records they come from.
 """
@@ -39,7 +39,6 @@ from feedpub.types import (
     Link,
     Problem,
     Related,
-    plain_digest,
 )
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -645,7 +644,7 @@ def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
     def fetch(wanted: Iterable[int]) -> dict[int, Article]:
         return {i: by_index[i] for i in wanted}
 
-    table = DigestTable(plain_digest(digest_of(a)) for a in ordered)
+    table = DigestTable(digest_of(a) for a in ordered)
     selection = select(table, [a.path for a in ordered], config, fetch)
     feeds = tuple(assemble(plan, selection, fetch) for plan in selection.plans)
     return GroupResult(feeds, tuple(selection.problems), selection.drafts, selection.duplicates)

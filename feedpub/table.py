@@ -1,6 +1,6 @@
 """Every record's digest, column by column: what a build keeps of a whole corpus.
 
-A `Digest` as Python objects costs about a kilobyte; here a record costs about a
+A digest as Python objects costs about a kilobyte; here a record costs about a
 hundred bytes: numbers in arrays, URLs as their 64-bit keys, and each provider,
 topic list, type and category as an index into a table of the distinct values, which
 grow with the feeds, not with the corpus. Related items (mentions) are laid end to
