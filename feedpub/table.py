@@ -114,6 +114,28 @@ class DigestTable:
         value = self.mention_timestamp[mention]
         return None if math.isnan(value) else value
 
+    def records_to_publish(self, include_drafts: bool) -> list[int]:
+        """The records that can be published, in path order: drafts too when asked."""
+        if include_drafts:
+            return [index for index, state in enumerate(self.state) if state != INVALID]
+        return [index for index, state in enumerate(self.state) if state == PUBLISHED]
+
+    def mention_owners(self) -> array[int]:
+        """The record of each mention, by position in the mention columns."""
+        owner = array("i")
+        first = self.first_mention
+        for record in range(len(self)):
+            count = first[record + 1] - first[record]
+            if count:  # one repeated array fills a record's run in C, not an append each
+                owner.extend(array("i", [record]) * count)
+        return owner
+
+    def mention_time(self, mention: int, record: int) -> float:
+        """The mention's date as a timestamp, else (it has none) that of its record."""
+        timestamp = self.mention_timestamp[mention]
+        # x != x tests for NaN without a call: this runs once for each related item.
+        return self.timestamp[record] if timestamp != timestamp else timestamp
+
     def mentions(self, record: int) -> range:
         """The positions of a record's mentions in the mention columns."""
         return range(self.first_mention[record], self.first_mention[record + 1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,8 +13,9 @@ import pytest
 
 from conftest import article, record_text, write_record
 from feedpub.config import Config
-from feedpub.group import GroupResult, assign_slugs, group_feeds, slugify
-from feedpub.load import load_records, parse_record
+from feedpub.group import GroupResult, assign_slugs, group_feeds, select, slugify
+from feedpub.load import digest_of, load_records, parse_record, url_key
+from feedpub.table import DigestTable
 from feedpub.types import Article, Entry, Feed, Image, Link, Provider
 
 SAFE_SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
@@ -605,3 +607,25 @@ def test_record_types_import_nothing_of_feedpub_but_errors() -> None:
         if alias.name.startswith("feedpub")
     }
     assert imported <= {"feedpub.errors"}
+
+
+def test_tied_dates_fetch_their_urls_in_one_batch_and_order_without_io(config: Config) -> None:
+    """Entries with the same date are ordered by URL; the URLs are fetched together,
+    before ordering, not one record at a time as heap comparisons need them."""
+    same = "2026-01-05T10:00:00Z"
+    loaded = [load(f"seeds/{n:02}.md", article(n, publishedDateTime=same)) for n in range(30)]
+    fetched: list[list[int]] = []
+
+    def fetch(wanted: Iterable[int]) -> dict[int, Article]:
+        fetched.append(sorted(wanted))
+        return {i: loaded[i] for i in fetched[-1]}
+
+    table = DigestTable(digest_of(a) for a in loaded)
+    chosen = dataclasses.replace(config, max_items=7)
+    selection = select(table, [a.path for a in loaded], chosen, fetch)
+
+    assert len(fetched) == 1
+    by_key = {url_key(a.web_url): a.web_url for a in loaded}
+    newest = sorted(by_key.values())[:7]
+    for plan in selection.plans:
+        assert [by_key[key] for key in plan.keys] == newest
