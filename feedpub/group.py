@@ -36,7 +36,7 @@ from sys import intern
 from typing import NamedTuple
 
 from feedpub.config import Config, CustomFeed
-from feedpub.load import digest_of, render_markdown, topic_key
+from feedpub.load import render_markdown, topic_key
 from feedpub.table import DRAFT, NONE, DigestTable
 from feedpub.types import (
     Article,
@@ -768,30 +768,6 @@ def matches(table: DigestTable, index: int, feed: CustomFeed) -> bool:
         and (feed.min_quality is None or (quality is not None and quality >= feed.min_quality))
         and (feed.since is None or table.timestamp[index] >= feed.since.timestamp())
     )
-
-
-def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
-    """Group articles held in memory: `select` and `assemble` in one call."""
-    ordered = sorted(articles, key=lambda a: a.path)
-    by_index = dict(enumerate(ordered))
-
-    def fetch(wanted: Iterable[int]) -> dict[int, Article]:
-        return {i: by_index[i] for i in wanted}
-
-    table = DigestTable(digest_of(a) for a in ordered)
-    selection = select(table, [a.path for a in ordered], config, fetch)
-    feeds = tuple(assemble(plan, selection, fetch) for plan in selection.plans)
-    return GroupResult(feeds, tuple(selection.problems), selection.drafts, selection.duplicates)
-
-
-@dataclass(frozen=True, slots=True)
-class GroupResult:
-    """The feeds to publish, newest entries first, and what grouping found wrong."""
-
-    feeds: tuple[Feed, ...]
-    problems: tuple[Problem, ...]
-    drafts: int
-    duplicates: int
 
 
 def merge_related(mentions: list[tuple[Related, Article]]) -> Related:

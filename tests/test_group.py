@@ -13,10 +13,11 @@ import pytest
 
 from conftest import article, record_text, write_record
 from feedpub.config import Config
-from feedpub.group import GroupResult, assign_slugs, group_feeds, select, slugify
+from feedpub.group import assign_slugs, select, slugify
 from feedpub.load import digest_of, load_records, parse_record, url_key
 from feedpub.table import DigestTable
 from feedpub.types import Article, Entry, Feed, Image, Link, Provider
+from grouping import Grouped, group_articles
 
 SAFE_SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
@@ -52,12 +53,12 @@ def load(path: str, fields: dict[str, Any], body: str = "") -> Article:
     return loaded
 
 
-def group(config: Config, *records: tuple[str, dict[str, Any]], **changes: Any) -> GroupResult:
+def group(config: Config, *records: tuple[str, dict[str, Any]], **changes: Any) -> Grouped:
     """Group records given as (path, fields), with config fields changed as given."""
-    return group_feeds([load(p, f) for p, f in records], dataclasses.replace(config, **changes))
+    return group_articles([load(p, f) for p, f in records], dataclasses.replace(config, **changes))
 
 
-def feeds(result: GroupResult) -> dict[str, Feed]:
+def feeds(result: Grouped) -> dict[str, Feed]:
     by_name = {f.name: f for f in result.feeds}
     assert len(by_name) == len(result.feeds), "two feeds share a name"
     return by_name
@@ -72,7 +73,7 @@ def entry(feed: Feed, entry_id: str) -> Entry:
     return found
 
 
-def every_url(result: GroupResult) -> set[str]:
+def every_url(result: Grouped) -> set[str]:
     """Every entry id and link target in every feed."""
     urls: set[str] = set()
     for feed in result.feeds:
@@ -316,7 +317,7 @@ def test_duplicate_web_url_first_by_path_is_the_order_records_are_loaded_in(
     write_record(config.source, "a-b/x.md", article(1, title="In a-b"))
     loaded = load_records(config.source)
     assert [a.title for a in loaded.articles] == ["In a-b", "In a"]
-    result = group_feeds(loaded.articles, config)
+    result = group_articles(loaded.articles, config)
 
     assert [e.title for e in feeds(result)["all"].entries] == ["In a-b"]
     (warning,) = result.problems
