@@ -230,7 +230,7 @@ _Candidate = tuple[float, int, Ref]  # (timestamp, URL key, where its URL is)
 class _Candidates:
     """The newest `limit` entries of one feed (all of them when `limit` is None), and
     every entry whose date ties the oldest of them: only their URLs can tell which are
-    kept, and those are fetched later, in one batch, so that ordering never does I/O.
+    kept, and those are fetched later, in batches, so that ordering never does I/O.
 
     `floor` is the timestamp an entry must reach to be kept: most entries of a large
     corpus fall below it, and the caller skips them without a call.
