@@ -7,9 +7,16 @@ it, in path order), and its links join both directions of every article-to-relat
 pair.
 
 Grouping works in two steps so that memory follows the feeds, not the corpus:
-`select` decides every feed's entries from the small `Digest` of each record, keeping
-only the newest `max_items` candidates per feed in a bounded heap; `assemble` then
-builds the full entries of one feed at a time from the few records they come from.
+`select` decides every feed's entries from the `DigestTable` of every record's digest,
+keeping only the newest `max_items` candidates per feed in a bounded heap; `assemble`
+then builds the full entries of one feed at a time from the few records they come from.
+
+`select` runs in phases, each a function below it: pick each URL's article, group the
+related items by URL, name topics and providers, offer related items and articles to
+the feeds' candidates, make the feeds' specs (`FEED_KINDS`: one path, title and
+description template for each kind of feed), order each feed's entries (the URLs of
+entries whose dates tie are fetched first, in batches: ordering itself does no I/O),
+cut plans and archive pages, and trace where each chosen entry's data come from.
 """
 
 from __future__ import annotations
@@ -21,15 +28,16 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from sys import intern
+from typing import NamedTuple
 
 from feedpub.config import Config, CustomFeed
-from feedpub.load import digest_of, topic_key
-from feedpub.table import DRAFT, INVALID, NONE, PUBLISHED, DigestTable
+from feedpub.load import render_markdown, topic_key
+from feedpub.table import DRAFT, NONE, DigestTable
 from feedpub.types import (
     Article,
     Entry,
@@ -39,7 +47,6 @@ from feedpub.types import (
     Link,
     Problem,
     Related,
-    plain_digest,
 )
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -90,6 +97,56 @@ def assign_slugs(names: dict[str, str], kind: str) -> tuple[dict[str, str], dict
 FeedKey = tuple[str, ...]  # ("all",), ("topic", key), ("provider", domain), ("custom", name)
 Fetch = Callable[[Iterable[int]], dict[int, Article]]
 Ref = tuple[int, int]  # (record, item): item -1 is the record's article, else a related item
+TopicKeys = dict[int, tuple[str, ...]]  # topic list (its index in the table) -> its topics' keys
+
+
+class _Templates(NamedTuple):
+    path: str
+    title: str
+    description: str
+
+
+# Every kind of feed, named by templates as Pelican names its feeds: {site} is the site's
+# title, {slug} the group's slug, {name} its display name, {domain} a provider's domain;
+# an archive page takes its feed's {feed} path, {title} and {description}.
+FEED_KINDS: dict[FeedKind, _Templates] = {
+    "all": _Templates("all", "{site}", "Every article published on {site}"),
+    "topic": _Templates("topics/{slug}", "{site}: {name}", "Articles about {name} on {site}"),
+    "provider": _Templates(
+        "providers/{slug}", "{site}: {name}", "Articles from {name} ({domain}) on {site}"
+    ),
+    "custom": _Templates("custom/{slug}", "{name}", "{name} on {site}"),
+    "archive": _Templates(
+        "archives/{feed}/{number}", "{title} (archive {number})", "{description}"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One feed to publish: its key among the candidates, names and entry limit."""
+
+    key: FeedKey
+    kind: FeedKind
+    path: str
+    title: str
+    description: str
+    limit: int
+
+    @classmethod
+    def of(
+        cls, kind: FeedKind, key: FeedKey, limit: int, description: str | None = None, **values: str
+    ) -> FeedSpec:
+        """The spec `FEED_KINDS` gives for a feed of `kind` with these template values."""
+        templates = FEED_KINDS[kind]
+        return cls(
+            key,
+            kind,
+            templates.path.format(**values),
+            templates.title.format(**values),
+            description or templates.description.format(**values),
+            limit,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,349 +224,428 @@ class Selection:
         return list(ordered)
 
 
-class _Urls:
-    """Entry URLs, fetched only where two entries' dates tie and their ids decide."""
-
-    def __init__(self, fetch: Fetch) -> None:
-        self.fetch = fetch
-        self.known: dict[Ref, str] = {}
-
-    def __call__(self, ref: Ref) -> str:
-        url = self.known.get(ref)
-        if url is None:
-            record, item = ref
-            article = self.fetch([record])[record]
-            url = article.web_url if item < 0 else article.related[item].web_url
-            self.known[ref] = url
-        return url
-
-
-class _Worst:
-    """Orders entries backwards by URL, so a min-heap of (timestamp, _Worst) pops the
-    entry that sorts last in a feed (oldest, then greatest id) first. The URL is looked
-    up only when two timestamps tie."""
-
-    __slots__ = ("key", "ref", "urls")
-
-    def __init__(self, key: int, ref: Ref, urls: _Urls) -> None:
-        self.key, self.ref, self.urls = key, ref, urls
-
-    def __lt__(self, other: _Worst) -> bool:
-        return self.urls(self.ref) > other.urls(other.ref)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Worst) and self.key == other.key
-
-    def __hash__(self) -> int:
-        return hash(self.key)
+_Candidate = tuple[float, int, Ref]  # (timestamp, URL key, where its URL is)
 
 
 class _Candidates:
-    """The best `limit` entries of one feed (all of them when `limit` is None).
+    """The newest `limit` entries of one feed (all of them when `limit` is None), and
+    every entry whose date ties the oldest of them: only their URLs can tell which are
+    kept, and those are fetched later, in batches, so that ordering never does I/O.
 
     `floor` is the timestamp an entry must reach to be kept: most entries of a large
     corpus fall below it, and the caller skips them without a call.
     """
 
-    __slots__ = ("floor", "heap", "limit")
+    __slots__ = ("floor", "heap", "limit", "ties")
 
     def __init__(self, limit: int | None) -> None:
         self.limit = limit
-        self.heap: list[tuple[float, _Worst]] = []
+        # A min-heap by timestamp; keys are unique within a feed, so refs are never compared.
+        self.heap: list[_Candidate] = []
+        self.ties: list[_Candidate] = []  # left out of a full heap at its floor's timestamp
         self.floor = -math.inf
 
-    def offer(self, timestamp: float, worst: _Worst) -> None:
+    def offer(self, timestamp: float, key: int, ref: Ref) -> None:
         heap = self.heap
         if self.limit is None or len(heap) < self.limit:
-            heapq.heappush(heap, (timestamp, worst))
-        else:
-            item = (timestamp, worst)
-            if heap[0] < item:
-                heapq.heapreplace(heap, item)
-        if self.limit is not None and len(heap) == self.limit:
-            self.floor = heap[0][0]
+            heapq.heappush(heap, (timestamp, key, ref))
+            if len(heap) == self.limit:
+                self.floor = heap[0][0]
+        elif timestamp > self.floor:
+            dropped = heapq.heapreplace(heap, (timestamp, key, ref))
+            if heap[0][0] == dropped[0]:
+                self.ties.append(dropped)
+            else:  # the floor rose above every tie
+                self.ties.clear()
+                self.floor = heap[0][0]
+        elif timestamp == self.floor:
+            self.ties.append((timestamp, key, ref))
 
-    def newest_first(self) -> list[tuple[float, int]]:
-        return [(t, w.key) for t, w in sorted(self.heap, reverse=True)]
+    def tied(self) -> list[Ref]:
+        """The entries whose dates tie another's: their URLs decide their order."""
+        entries = self.heap + self.ties
+        counts = Counter(timestamp for timestamp, _, _ in entries)
+        return [ref for timestamp, _, ref in entries if counts[timestamp] > 1]
+
+    def newest_first(self, urls: dict[Ref, str]) -> list[tuple[float, int]]:
+        """The kept entries, newest first, ties by URL (`urls` holds every `tied` one)."""
+        entries = sorted(self.heap + self.ties, key=lambda e: (-e[0], urls.get(e[2], "")))
+        return [(timestamp, key) for timestamp, key, _ in entries[: self.limit]]
+
+
+@dataclass(slots=True)
+class _Articles:
+    """The records whose articles are published: the first record of each URL."""
+
+    is_article: bytearray  # by record
+    keys: array[int]  # their URL keys, sorted
+    records: array[int]  # the record of each key
+    dropped: list[tuple[int, int]]  # (a skipped record, the record used for its URL)
+    drafts: int
+
+    def record_of(self, key: int) -> int | None:
+        at = bisect_left(self.keys, key)
+        return self.records[at] if at < len(self.keys) and self.keys[at] == key else None
+
+    def in_path_order(self) -> Iterator[int]:
+        return (index for index, flag in enumerate(self.is_article) if flag)
+
+
+@dataclass(slots=True)
+class _Mentions:
+    """The related items articles give of other URLs: positions in the table's mention
+    columns, grouped by URL, in record order within."""
+
+    owner: array[int]  # the record of every mention in the table
+    order: list[int]
+    keys: array[int]  # the URL key of each position in `order`
+
+    def of(self, key: int) -> list[int]:
+        start = bisect_left(self.keys, key)
+        return self.order[start : bisect_right(self.keys, key, start)]
+
+    def runs(self) -> Iterator[tuple[int, int, int]]:
+        """(key, start, stop) of each URL's mentions in `order`, by key."""
+        keys, start, end = self.keys, 0, len(self.keys)
+        while start < end:
+            key = keys[start]
+            stop = start + 1
+            if stop < end and keys[stop] == key:  # most URLs are mentioned once: no search
+                stop = bisect_right(keys, key, stop)
+            yield key, start, stop
+            start = stop
+
+
+@dataclass(slots=True)
+class _Names:
+    """The names of topics, and the record each topic and provider is reported at."""
+
+    topic_names: dict[str, str]  # topic key -> its first spelling in sort order
+    topic_path: dict[str, str]  # topic key -> the first record that names it
+    topic_keys: TopicKeys
+    provider_path: dict[str, str]  # domain -> the first record that names it
 
 
 def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetch) -> Selection:
     """Choose every feed's entries from the records' digests.
 
-    Works on URL keys and small tables of names; `fetch` brings back an article only
-    where two entries' dates tie and their URLs decide the order.
+    Works on URL keys and small tables of names; `fetch` brings back, in batches, the
+    articles of the entries whose dates tie, for their URLs decide the order.
     """
-    urls = _Urls(fetch)
+    articles = _pick_articles(table, config.include_drafts)
+    mentions = _group_mentions(table, articles)
+    names = _name_groups(table, paths, articles, mentions)
+    offers = _Offers(table, config, names.topic_keys)
+    mentioned_articles = _offer_related(table, articles, mentions, offers)
+    _offer_articles(table, articles, offers, mentioned_articles)
+    specs, topic_feeds, slug_warnings = _feed_specs(config, names, offers.provider_names)
+    chosen = _choose(
+        {s.key: offers.candidates[s.key] for s in specs if s.key in offers.candidates}, fetch
+    )
+    plans = [
+        plan
+        for spec in specs
+        if spec.key in chosen
+        for plan in _plans(spec, chosen[spec.key], config)
+    ]
+    sources, own_related, article_keys = _trace_sources(table, articles, mentions, plans)
+    return Selection(
+        plans=plans,
+        problems=[*_duplicate_warnings(articles, paths), *slug_warnings],
+        drafts=articles.drafts,
+        duplicates=len(articles.dropped),
+        topic_names=names.topic_names,
+        topic_feeds=topic_feeds,
+        sources=sources,
+        own_related=own_related,
+        article_keys=article_keys,
+    )
+
+
+def _pick_articles(table: DigestTable, include_drafts: bool) -> _Articles:
+    """The first record (in path order) of each URL is its article; the rest are skipped."""
     keys = table.key
-    problems: list[Problem] = []
-    drafts = 0
-    state = table.state
-    if config.include_drafts:
-        candidates_in_order = [i for i, s in enumerate(state) if s != INVALID]
-    else:
-        candidates_in_order = [i for i, s in enumerate(state) if s == PUBLISHED]
-        drafts = state.count(DRAFT)
-    # The first record (in path order) of each URL is its article; the rest are skipped.
-    by_key = sorted(candidates_in_order, key=keys.__getitem__)
-    del candidates_in_order
+    # Sorting by key (stable: path order within) puts each URL's records side by side.
+    by_key = sorted(table.records_to_publish(include_drafts), key=keys.__getitem__)
     is_article = bytearray(len(table))
-    article_keys = array("Q")  # sorted, beside the record of each
-    article_records = array("i")
+    sorted_keys, records = array("Q"), array("i")
     dropped: list[tuple[int, int]] = []
     for index in by_key:
         key = keys[index]
-        if article_keys and article_keys[-1] == key:
-            dropped.append((index, article_records[-1]))
+        if sorted_keys and sorted_keys[-1] == key:
+            dropped.append((index, records[-1]))
             continue
         is_article[index] = 1
-        article_keys.append(key)
-        article_records.append(index)
-    del by_key
-    for index, first in sorted(dropped):
-        problems.append(
-            Problem(
-                paths[index],
-                None,
-                "webUrl",
-                f"same webUrl as {paths[first]}, which is used; this record is skipped",
-                "warning",
-            )
+        sorted_keys.append(key)
+        records.append(index)
+    drafts = 0 if include_drafts else table.state.count(DRAFT)
+    return _Articles(is_article, sorted_keys, records, dropped, drafts)
+
+
+def _duplicate_warnings(articles: _Articles, paths: Sequence[str]) -> list[Problem]:
+    return [
+        Problem(
+            paths[index],
+            None,
+            "webUrl",
+            f"same webUrl as {paths[first]}, which is used; this record is skipped",
+            "warning",
         )
+        for index, first in sorted(articles.dropped)
+    ]
 
-    def article_of(key: int) -> int | None:
-        at = bisect_left(article_keys, key)
-        return article_records[at] if at < len(article_keys) and article_keys[at] == key else None
 
-    strings = table.strings
-    first_mention = table.first_mention
-    mention_key = table.mention_key
-    owner = array("i")  # the record of each mention
-    for index in range(len(table)):
-        count = first_mention[index + 1] - first_mention[index]
-        if count:
-            owner.extend(array("i", [index]) * count)
-    # A topic's name is its first spelling in sort order, wherever it is used; topics
-    # and providers are reported at the first record that names them.
-    topic_names: dict[str, str] = {}
-    topic_path: dict[str, str] = {}
+def _group_mentions(table: DigestTable, articles: _Articles) -> _Mentions:
+    """The mentions of other URLs by articles, grouped by URL, in record order within."""
+    owner = table.mention_owners()
+    is_article, keys, mention_key = articles.is_article, table.key, table.mention_key
+    order = [
+        position
+        for position, (record, key) in enumerate(zip(owner, mention_key, strict=True))
+        if is_article[record] and key != keys[record]
+    ]
+    order.sort(key=mention_key.__getitem__)  # stable: record order within
+    return _Mentions(owner, order, array("Q", map(mention_key.__getitem__, order)))
+
+
+def _name_groups(
+    table: DigestTable, paths: Sequence[str], articles: _Articles, mentions: _Mentions
+) -> _Names:
+    """A topic's name is its first spelling in sort order, wherever it is used; topics
+    and providers are reported at the first record that names them."""
+    names = _Names({}, {}, {}, {})
     first_named: dict[int, int] = {}  # domain -> the first article that names it
-    topic_keys: dict[int, tuple[str, ...]] = {}  # topic list -> its topics' keys
-    for index in (i for i, flag in enumerate(is_article) if flag):
+    for index in articles.in_path_order():
         topics = table.topics[index]
-        if topics not in topic_keys:
-            names = table.topic_lists[topics]
-            topic_keys[topics] = tuple(intern(topic_key(name)) for name in names)
-            for name, topic in zip(names, topic_keys[topics], strict=True):
-                topic_names[topic] = min(topic_names.get(topic, name), name)
-                topic_path.setdefault(topic, paths[index])
+        if topics not in names.topic_keys:
+            spellings = table.topic_lists[topics]
+            keys = names.topic_keys[topics] = tuple(intern(topic_key(n)) for n in spellings)
+            for name, topic in zip(spellings, keys, strict=True):
+                names.topic_names[topic] = min(names.topic_names.get(topic, name), name)
+                names.topic_path.setdefault(topic, paths[index])
         first_named.setdefault(table.domain[index], index)
     # Every related item of an article names its provider, even one that is the
     # article itself.
-    nobody = len(table)
-    for mentioner, domain_id in zip(owner, table.mention_domain, strict=True):
+    nobody, is_article = len(table), articles.is_article
+    for mentioner, domain_id in zip(mentions.owner, table.mention_domain, strict=True):
         named_first = first_named.get(domain_id, nobody)
         if is_article[mentioner] and domain_id != NONE and named_first > mentioner:
             first_named[domain_id] = mentioner
-    # The mentions of other URLs by articles, grouped by URL, in record order within.
-    mention_order = [
-        p
-        for p, (record, key) in enumerate(zip(owner, mention_key, strict=True))
-        if is_article[record] and key != keys[record]
-    ]
-    provider_path = {strings[d]: paths[i] for d, i in first_named.items()}
-    mention_order.sort(key=mention_key.__getitem__)  # stable: record order within
-    order_keys = array("Q", map(mention_key.__getitem__, mention_order))
+    names.provider_path = {table.strings[d]: paths[i] for d, i in first_named.items()}
+    return names
 
-    limits = {c.name: c.max_items or config.max_items for c in config.feeds}
-    include_related = {c.name for c in config.feeds if c.include_related}
-    candidates: dict[FeedKey, _Candidates] = {}
 
-    def feed(feed_key: FeedKey) -> _Candidates:
-        found = candidates.get(feed_key)
+class _Offers:
+    """The candidates of every feed, and the names of the providers offered to."""
+
+    def __init__(self, table: DigestTable, config: Config, topic_keys: TopicKeys) -> None:
+        self.table, self.config = table, config
+        self.candidates: dict[FeedKey, _Candidates] = {}
+        self.limits = {c.name: c.max_items or config.max_items for c in config.feeds}
+        self.related_customs = {c.name for c in config.feeds if c.include_related}
+        self.provider_names: dict[str, str] = {}  # domain -> the least name it is given
+        self.all = self.feed(("all",))
+        # Candidate lists looked up once per topic list and provider, not per entry.
+        self.topics = {
+            tid: tuple(self.feed(("topic", k)) for k in keys) for tid, keys in topic_keys.items()
+        }
+        self._providers: dict[tuple[int, int], _Candidates] = {}  # by (domain, name)
+
+    def feed(self, key: FeedKey) -> _Candidates:
+        found = self.candidates.get(key)
         if found is None:
-            limit = limits[feed_key[1]] if feed_key[0] == "custom" else config.max_items
-            found = candidates[feed_key] = _Candidates(None if config.archives else limit)
+            limit = self.limits[key[1]] if key[0] == "custom" else self.config.max_items
+            found = self.candidates[key] = _Candidates(None if self.config.archives else limit)
         return found
 
-    def custom_feeds(index: int) -> tuple[str, ...]:
-        return tuple(c.name for c in config.feeds if matches(table, index, c))
+    def provider(self, domain_id: int, name_id: int) -> _Candidates:
+        """The feed of a provider, which learns the name it is given."""
+        found = self._providers.get((domain_id, name_id))
+        if found is None:
+            domain, name = self.table.strings[domain_id], self.table.strings[name_id]
+            self.provider_names[domain] = min(self.provider_names.get(domain, name), name)
+            found = self._providers[domain_id, name_id] = self.feed(("provider", domain))
+        return found
 
-    # Candidate lists by feed, looked up once per topic list, provider and custom feed.
-    all_feed = feed(("all",))
-    topic_feeds = {
-        tid: tuple(feed(("topic", k)) for k in topic_list) for tid, topic_list in topic_keys.items()
-    }
-    provider_feeds: dict[str, _Candidates] = {}
-    provider_names: dict[str, str] = {}
+    def customs(self, index: int, related: bool = False) -> list[_Candidates]:
+        """The custom feeds the record's article passes (with `related`, the feeds of
+        those that take its related items)."""
+        return [
+            self.feed(("custom", c.name))
+            for c in self.config.feeds
+            if (not related or c.name in self.related_customs) and matches(self.table, index, c)
+        ]
+
+
+def _offer(feeds: Iterable[_Candidates], timestamp: float, key: int, ref: Ref) -> None:
+    for candidates in feeds:
+        if timestamp >= candidates.floor:
+            candidates.offer(timestamp, key, ref)
+
+
+def _offer_related(
+    table: DigestTable, articles: _Articles, mentions: _Mentions, offers: _Offers
+) -> dict[int, set[_Candidates]]:
+    """Offer each related item to `all`, its provider's feed and the feeds of the articles
+    that mention it; give those feeds for the related items that are articles too."""
     mentioned_articles: dict[int, set[_Candidates]] = {}
-    topics_of = table.topics
-    timestamps = table.timestamp
-    mention_timestamp, mention_domain = table.mention_timestamp, table.mention_domain
-    mention_name = table.mention_name
-    merged_feeds: dict[tuple[int, int], _Candidates] = {}  # (domain, name) -> its feed
-    # Walk the groups of mentions (one URL each) beside the sorted article keys.
-    start, end, at = 0, len(mention_order), 0
-    while start < end:
-        key = order_keys[start]
-        stop = start + 1
-        if stop < end and order_keys[stop] == key:
-            stop = bisect_right(order_keys, key, stop)
+    order, owner, first_mention = mentions.order, mentions.owner, table.first_mention
+    topics_of, article_keys, at = table.topics, articles.keys, 0
+    for key, start, stop in mentions.runs():
+        # Walk beside the sorted article keys, rather than search them for every URL.
         while at < len(article_keys) and article_keys[at] < key:
             at += 1
-        is_article_url = at < len(article_keys) and article_keys[at] == key
-        first = mention_order[start]
+        first = order[start]
         mentioner = owner[first]
-        # The feeds of every article that mentions it (a mentioner's topics are distinct).
-        targets: Iterable[_Candidates] = topic_feeds[topics_of[mentioner]]
-        if stop - start == 1 and not config.feeds:
+        targets: Iterable[_Candidates]
+        if stop - start == 1 and not offers.config.feeds:
             # One mention, the usual case: its date (else its article's) and provider.
-            timestamp = mention_timestamp[first]
-            if timestamp != timestamp:  # NaN: no date of its own
-                timestamp = timestamps[mentioner]
-            domain_id, name_id = mention_domain[first], mention_name[first]
+            targets = offers.topics[topics_of[mentioner]]
+            timestamp = table.mention_time(first, mentioner)
+            domain_id, name_id = table.mention_domain[first], table.mention_name[first]
         else:
-            group = mention_order[start:stop]
-            several: set[_Candidates] = set()
-            for position in group:
-                index = owner[position]
-                several.update(topic_feeds[topics_of[index]])
-                if config.feeds:
-                    customs = custom_feeds(index)
-                    several.update(feed(("custom", n)) for n in customs if n in include_related)
-            targets = several
+            group = order[start:stop]
+            targets = _mentioners_feeds(group, owner, offers)
             timestamp, domain_id, name_id = _merged_meta(group, table, owner)
-        start = stop
-        if is_article_url:
+        if at < len(article_keys) and article_keys[at] == key:
             mentioned_articles[key] = set(targets)
             continue
-        its_provider = None
         if domain_id != NONE and name_id != NONE:
-            its_provider = merged_feeds.get((domain_id, name_id))
-            if its_provider is None:
-                domain, name = strings[domain_id], strings[name_id]
-                provider_names[domain] = min(provider_names.get(domain, name), name)
-                its_provider = merged_feeds[domain_id, name_id] = feed(("provider", domain))
-        worst: _Worst | None = None
-        for candidate in (
-            (*targets, all_feed, its_provider) if its_provider else (*targets, all_feed)
-        ):
-            if timestamp >= candidate.floor:
-                worst = worst or _Worst(key, (mentioner, first - first_mention[mentioner]), urls)
-                candidate.offer(timestamp, worst)
-    for index in (i for i, flag in enumerate(is_article) if flag):  # in path order
-        key = keys[index]
-        domain, name = strings[table.domain[index]], strings[table.name[index]]
-        own = provider_feeds.get(domain)
-        if own is None:
-            own = provider_feeds[domain] = feed(("provider", domain))
-        provider_names[domain] = min(provider_names.get(domain, name), name)
-        offered: Iterable[_Candidates] = (all_feed, own, *topic_feeds[topics_of[index]])
-        if config.feeds or key in mentioned_articles:
-            offered = {*offered, *mentioned_articles.get(key, ())}
-            offered.update(feed(("custom", n)) for n in custom_feeds(index))
-        timestamp = timestamps[index]
-        entry: _Worst | None = None
-        for candidate in offered:
-            if timestamp >= candidate.floor:
-                entry = entry or _Worst(key, (index, -1), urls)
-                candidate.offer(timestamp, entry)
+            targets = (*targets, offers.all, offers.provider(domain_id, name_id))
+        else:
+            targets = (*targets, offers.all)
+        _offer(targets, timestamp, key, (mentioner, first - first_mention[mentioner]))
+    return mentioned_articles
 
-    # Slugs (and warnings about them) only for the groupings that are published.
-    feed_of_topic: dict[str, str] = {}
-    provider_slugs: dict[str, str] = {}
+
+def _mentioners_feeds(group: list[int], owner: array[int], offers: _Offers) -> set[_Candidates]:
+    """The feeds of every article that mentions a URL, which its related item joins."""
+    feeds: set[_Candidates] = set()
+    for position in group:
+        index = owner[position]
+        feeds.update(offers.topics[offers.table.topics[index]])
+        if offers.config.feeds:
+            feeds.update(offers.customs(index, related=True))
+    return feeds
+
+
+def _offer_articles(
+    table: DigestTable,
+    articles: _Articles,
+    offers: _Offers,
+    mentioned_articles: dict[int, set[_Candidates]],
+) -> None:
+    """Offer each article to `all`, its provider's and topics' feeds, the custom feeds it
+    passes and the feeds of the articles that mention it."""
+    keys, topics_of, timestamps = table.key, table.topics, table.timestamp
+    for index in articles.in_path_order():
+        key = keys[index]
+        own = offers.provider(table.domain[index], table.name[index])
+        offered: Iterable[_Candidates] = (offers.all, own, *offers.topics[topics_of[index]])
+        if offers.config.feeds or key in mentioned_articles:
+            offered = {*offered, *mentioned_articles.get(key, ()), *offers.customs(index)}
+        _offer(offered, timestamps[index], key, (index, -1))
+
+
+def _feed_specs(
+    config: Config, names: _Names, provider_names: dict[str, str]
+) -> tuple[list[FeedSpec], dict[str, str], list[Problem]]:
+    """Every feed to publish (all, topics, providers, custom), the feed of each topic,
+    and warnings about made-up slugs, only for the groupings that are published."""
+    site, limit = config.title, config.max_items
+    specs = [FeedSpec.of("all", ("all",), limit, config.description, site=site)]
+    problems: list[Problem] = []
+    topic_feeds: dict[str, str] = {}
     if "topic" in config.group_by:
-        topic_slugs, warnings = assign_slugs(topic_names, "topic")
-        feed_of_topic = {topic: f"topics/{slug}" for topic, slug in topic_slugs.items()}
-        problems.extend(
-            Problem(topic_path[k], None, "topics", w, "warning") for k, w in warnings.items()
+        slugs, warnings = assign_slugs(names.topic_names, "topic")
+        problems += (
+            Problem(names.topic_path[k], None, "topics", w, "warning") for k, w in warnings.items()
         )
+        topics = [
+            FeedSpec.of("topic", ("topic", k), limit, site=site, name=name, slug=slugs[k])
+            for k, name in names.topic_names.items()
+        ]
+        specs += sorted(topics, key=lambda spec: spec.path)
+        topic_feeds = {spec.key[1]: spec.path for spec in topics}
     if "provider" in config.group_by:
-        provider_slugs, warnings = assign_slugs({d: d for d in provider_names}, "provider domain")
-        problems.extend(
-            Problem(provider_path.get(k, ""), None, "provider.domain", w, "warning")
+        slugs, warnings = assign_slugs({d: d for d in provider_names}, "provider domain")
+        problems += (
+            Problem(names.provider_path.get(k, ""), None, "provider.domain", w, "warning")
             for k, w in warnings.items()
         )
-
-    title = config.title
-    named: list[tuple[FeedKey, str, FeedKind, str, str]] = [
-        (
-            ("all",),
-            "all",
-            "all",
-            title,
-            config.description or f"Every article published on {title}",
+        providers = [
+            FeedSpec.of(
+                "provider", ("provider", d), limit, site=site, name=n, slug=slugs[d], domain=d
+            )
+            for d, n in provider_names.items()
+        ]
+        specs += sorted(providers, key=lambda spec: spec.path)
+    specs += (
+        FeedSpec.of(
+            "custom",
+            ("custom", c.name),
+            c.max_items or limit,
+            c.description,
+            site=site,
+            name=c.title,
+            slug=c.name,
         )
-    ]
-    if "topic" in config.group_by:
-        for topic in sorted(topic_names, key=lambda k: feed_of_topic[k]):
-            name = topic_names[topic]
-            named.append(
-                (
-                    ("topic", topic),
-                    feed_of_topic[topic],
-                    "topic",
-                    f"{title}: {name}",
-                    f"Articles about {name} on {title}",
-                )
-            )
-    if "provider" in config.group_by:
-        for provider in sorted(provider_names, key=lambda d: provider_slugs[d]):
-            name = provider_names[provider]
-            named.append(
-                (
-                    ("provider", provider),
-                    f"providers/{provider_slugs[provider]}",
-                    "provider",
-                    f"{title}: {name}",
-                    f"Articles from {name} ({provider}) on {title}",
-                )
-            )
-    for custom in config.feeds:
-        named.append(
-            (
-                ("custom", custom.name),
-                f"custom/{custom.name}",
-                "custom",
-                custom.title,
-                custom.description or f"{custom.title} on {title}",
-            )
-        )
-    plans: list[Plan] = []
-    for feed_key, name, kind, feed_title, description in named:
-        chosen = candidates[feed_key].newest_first() if feed_key in candidates else []
-        limit = limits[feed_key[1]] if feed_key[0] == "custom" else config.max_items
-        plans += _plans(name, kind, feed_title, description, chosen, limit, config)
+        for c in config.feeds
+    )
+    return specs, topic_feeds, problems
 
-    # Where the chosen entries' data come from, and what they link to.
+
+def _choose(
+    feeds: dict[FeedKey, _Candidates], fetch: Fetch
+) -> dict[FeedKey, list[tuple[float, int]]]:
+    """Each feed's entries, newest first: the URLs of the entries whose dates tie are
+    fetched first, in batches, so that ordering needs no I/O."""
+    urls = _entry_urls((ref for candidates in feeds.values() for ref in candidates.tied()), fetch)
+    return {key: candidates.newest_first(urls) for key, candidates in feeds.items()}
+
+
+_FETCH_BATCH = 1000  # records fetched at once: few calls, and bounded memory
+
+
+def _entry_urls(refs: Iterable[Ref], fetch: Fetch) -> dict[Ref, str]:
+    """The URL of each entry `refs` locates, from its record."""
+    items: dict[int, set[int]] = defaultdict(set)  # record -> its items wanted
+    for record, item in refs:
+        items[record].add(item)
+    records = sorted(items)
+    urls: dict[Ref, str] = {}
+    for start in range(0, len(records), _FETCH_BATCH):
+        batch = records[start : start + _FETCH_BATCH]
+        fetched = fetch(batch)
+        for record in batch:
+            article = fetched[record]
+            for item in items[record]:
+                urls[record, item] = article.web_url if item < 0 else article.related[item].web_url
+    return urls
+
+
+def _trace_sources(
+    table: DigestTable, articles: _Articles, mentions: _Mentions, plans: list[Plan]
+) -> tuple[dict[int, _Source], dict[int, tuple[int, ...]], dict[int, int]]:
+    """Where the chosen entries' data come from (by key), the keys each chosen article
+    lists as related, and the key of each record that mentions one."""
     selected = {key for plan in plans for key in plan.keys}
     own_related: dict[int, tuple[int, ...]] = {}
     for key in selected:
-        record = article_of(key)
+        record = articles.record_of(key)
         if record is not None:
             own_related[key] = tuple(table.mention_key[p] for p in table.mentions(record))
     needed = selected | {t for targets in own_related.values() for t in targets}
-    sources = {key: _Source(article_of(key)) for key in needed}
+    owner, first_mention = mentions.owner, table.first_mention
+    sources = {key: _Source(articles.record_of(key)) for key in needed}
     for key, source in sources.items():
-        start = bisect_left(order_keys, key)
-        stop = bisect_right(order_keys, key, start)
-        source.mentions = [
-            (owner[p], p - first_mention[owner[p]]) for p in mention_order[start:stop]
-        ]
+        source.mentions = [(owner[p], p - first_mention[owner[p]]) for p in mentions.of(key)]
     # The articles that mention a chosen entry are link targets too (titles only).
     for key in selected:
         for index, _ in sources[key].mentions:
-            sources.setdefault(keys[index], _Source(index))
-    return Selection(
-        plans=plans,
-        problems=problems,
-        drafts=drafts,
-        duplicates=len(dropped),
-        topic_names=topic_names,
-        topic_feeds=feed_of_topic,
-        sources=sources,
-        own_related=own_related,
-        article_keys={i: keys[i] for s in sources.values() for i, _ in s.mentions},
-    )
+            sources.setdefault(table.key[index], _Source(index))
+    article_keys = {i: table.key[i] for s in sources.values() for i, _ in s.mentions}
+    return sources, own_related, article_keys
 
 
 def assemble(plan: Plan, selection: Selection, fetch: Fetch) -> Feed:
@@ -567,54 +703,51 @@ def _merged_meta(group: list[int], table: DigestTable, owner: array[int]) -> tup
     return timestamp, domain, name
 
 
-def _plans(
-    name: str,
-    kind: FeedKind,
-    title: str,
-    description: str,
-    chosen: list[tuple[float, int]],
-    max_items: int,
-    config: Config,
-) -> list[Plan]:
-    """A feed of the newest `max_items` entries and, with archives on, its archive pages.
+def _plans(spec: FeedSpec, chosen: list[tuple[float, int]], config: Config) -> list[Plan]:
+    """A feed of the newest `spec.limit` entries and, with archives on, its archive pages.
 
     Archive pages are cut by count from the oldest entry, so a full page never changes
     when newer entries arrive (RFC 5005 section 4).
     """
     if not chosen:
         return []
-    older = chosen[max_items:] if config.archives else []
+    older = chosen[spec.limit :] if config.archives else []
     oldest_first = older[::-1]
     size = config.archive_page_size
-    pages = []
-    for start in range(0, len(oldest_first), size):
-        number = start // size + 1
-        page = oldest_first[start : start + size][::-1]
-        pages.append(
-            Plan(
-                f"archives/{name}/{number}",
-                "archive",
-                f"{title} (archive {number})",
-                description,
-                tuple(key for _, key in page),
-                _date(page[0][0]),
-                archive_of=name,
-                prev_archive=f"archives/{name}/{number - 1}" if number > 1 else None,
-            )
-        )
-    current = chosen[:max_items]
+    pages = [
+        _archive_page(spec, oldest_first[start : start + size][::-1], start // size + 1)
+        for start in range(0, len(oldest_first), size)
+    ]
+    current = chosen[: spec.limit]
     return [
         Plan(
-            name,
-            kind,
-            title,
-            description,
+            spec.path,
+            spec.kind,
+            spec.title,
+            spec.description,
             tuple(key for _, key in current),
             _date(current[0][0]),
             prev_archive=pages[-1].name if pages else None,
         ),
         *pages,
     ]
+
+
+def _archive_page(spec: FeedSpec, page: list[tuple[float, int]], number: int) -> Plan:
+    """Archive page `number` (1 is the oldest) of a feed, holding `page`, newest first."""
+    templates = FEED_KINDS["archive"]
+    return Plan(
+        templates.path.format(feed=spec.path, number=number),
+        "archive",
+        templates.title.format(title=spec.title, number=number),
+        templates.description.format(description=spec.description),
+        tuple(key for _, key in page),
+        _date(page[0][0]),
+        archive_of=spec.path,
+        prev_archive=templates.path.format(feed=spec.path, number=number - 1)
+        if number > 1
+        else None,
+    )
 
 
 def _date(timestamp: float) -> datetime:
@@ -635,30 +768,6 @@ def matches(table: DigestTable, index: int, feed: CustomFeed) -> bool:
         and (feed.min_quality is None or (quality is not None and quality >= feed.min_quality))
         and (feed.since is None or table.timestamp[index] >= feed.since.timestamp())
     )
-
-
-def group_feeds(articles: Iterable[Article], config: Config) -> GroupResult:
-    """Group articles held in memory: `select` and `assemble` in one call."""
-    ordered = sorted(articles, key=lambda a: a.path)
-    by_index = dict(enumerate(ordered))
-
-    def fetch(wanted: Iterable[int]) -> dict[int, Article]:
-        return {i: by_index[i] for i in wanted}
-
-    table = DigestTable(plain_digest(digest_of(a)) for a in ordered)
-    selection = select(table, [a.path for a in ordered], config, fetch)
-    feeds = tuple(assemble(plan, selection, fetch) for plan in selection.plans)
-    return GroupResult(feeds, tuple(selection.problems), selection.drafts, selection.duplicates)
-
-
-@dataclass(frozen=True, slots=True)
-class GroupResult:
-    """The feeds to publish, newest entries first, and what grouping found wrong."""
-
-    feeds: tuple[Feed, ...]
-    problems: tuple[Problem, ...]
-    drafts: int
-    duplicates: int
 
 
 def merge_related(mentions: list[tuple[Related, Article]]) -> Related:
@@ -690,7 +799,7 @@ def _article_entry(article: Article, related: tuple[Link, ...], selection: Selec
         published_at=article.published_at,
         updated_at=article.published_at,
         summary=article.excerpt,
-        content_html=article.content_html,
+        content_html=_body_html(article),
         author=article.provider,
         categories=tuple(selection.topic_names[k] for k in keys),
         topic_feeds=tuple(feeds[k] for k in keys) if feeds else (),
@@ -698,6 +807,11 @@ def _article_entry(article: Article, related: tuple[Link, ...], selection: Selec
         via=article.original_url,
         related=related,
     )
+
+
+def _body_html(article: Article) -> str:
+    """The article's Markdown body as safe HTML, rendered once per entry made."""
+    return render_markdown(article.body, article.web_url) if article.body else ""
 
 
 def _related_entry(item: Related, related: tuple[Link, ...]) -> Entry:

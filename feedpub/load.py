@@ -21,7 +21,15 @@ from urllib.parse import quote, urljoin
 from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 
-from feedpub.types import Article, Digest, Image, Mention, Problem, Provider, Related, Severity
+from feedpub.types import (
+    Article,
+    DigestRow,
+    Image,
+    Problem,
+    Provider,
+    Related,
+    Severity,
+)
 from feedpub.yamltext import Document, Key, YamlError, parse_yaml
 
 # Characters XML 1.0 forbids, which no feed may carry: C0 controls but tab, CR and LF,
@@ -492,20 +500,24 @@ def close_key(key: str) -> str | None:
     return _FOLDED_KEYS[near[0]] if near else None
 
 
-def digest_of(article: Article) -> Digest:
-    """The small summary of an article that grouping works from."""
-    return Digest(
-        key=url_key(article.web_url),
-        timestamp=article.published_at.timestamp(),
-        published=article.published,
-        domain=article.provider.domain,
-        name=article.provider.name,
-        topics=article.topics,
-        type=article.type,
-        category=article.category,
-        quality=article.quality,
-        mentions=tuple(
-            Mention(
+def digest_of(article: Article) -> DigestRow:
+    """What grouping needs of an article, as the plain tuples the record store keeps.
+
+    URLs appear only as their 64-bit `url_key`s; the full `Article` stays in the record
+    store and is fetched again only for the entries that make it into a feed.
+    """
+    return (
+        url_key(article.web_url),
+        article.published_at.timestamp(),
+        article.published,
+        article.provider.domain,
+        article.provider.name,
+        article.topics,
+        article.type,
+        article.category,
+        article.quality,
+        tuple(
+            (
                 url_key(r.web_url),
                 r.published_at.timestamp() if r.published_at else None,
                 r.provider.domain if r.provider else None,

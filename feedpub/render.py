@@ -178,7 +178,7 @@ def _generator(feed: Feed, config: Config, fmt: Format) -> FeedGenerator:
     if config.language:
         fg.language(config.language)
     if feed.updated_at is None:
-        # feedgen would fill in the clock; group_feeds never publishes an empty feed.
+        # feedgen would fill in the clock; select never plans an empty feed.
         raise ValueError(f"feed {feed.name!r} has no entries, so it has no date")
     fg.updated(feed.updated_at)  # also lastBuildDate; never the clock
     fg.generator("feedpub")

@@ -33,7 +33,7 @@ from feedpub.cache import (
 )
 from feedpub.load import digest_of, parse_record, read_file, scan_record_paths
 from feedpub.table import DigestTable
-from feedpub.types import Article, Problem, plain_digest
+from feedpub.types import Article, Problem
 from feedpub.workers import Workers, cap_jobs
 
 Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, stamp, hash, summary, full
@@ -95,7 +95,7 @@ def parse_file(path: str) -> Row:
         return path, -1, RACY, bytes(HASH_SIZE), summary, encode(None)
     data, st = found
     article, problems = parse_record(path, data)
-    digest = plain_digest(digest_of(article)) if article is not None else None
+    digest = digest_of(article) if article is not None else None
     size, stamp, changed = stat_fields(st)
     if time.time_ns() - changed < RACY_NS:
         stamp = RACY  # look at the bytes next time, whatever the stat says

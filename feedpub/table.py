@@ -1,6 +1,6 @@
 """Every record's digest, column by column: what a build keeps of a whole corpus.
 
-A `Digest` as Python objects costs about a kilobyte; here a record costs about a
+A digest as Python objects costs about a kilobyte; here a record costs about a
 hundred bytes: numbers in arrays, URLs as their 64-bit keys, and each provider,
 topic list, type and category as an index into a table of the distinct values, which
 grow with the feeds, not with the corpus. Related items (mentions) are laid end to
@@ -113,6 +113,28 @@ class DigestTable:
     def mention_date(self, mention: int) -> float | None:
         value = self.mention_timestamp[mention]
         return None if math.isnan(value) else value
+
+    def records_to_publish(self, include_drafts: bool) -> list[int]:
+        """The records that can be published, in path order: drafts too when asked."""
+        if include_drafts:
+            return [index for index, state in enumerate(self.state) if state != INVALID]
+        return [index for index, state in enumerate(self.state) if state == PUBLISHED]
+
+    def mention_owners(self) -> array[int]:
+        """The record of each mention, by position in the mention columns."""
+        owner = array("i")
+        first = self.first_mention
+        for record in range(len(self)):
+            count = first[record + 1] - first[record]
+            if count:  # one repeated array fills a record's run in C, not an append each
+                owner.extend(array("i", [record]) * count)
+        return owner
+
+    def mention_time(self, mention: int, record: int) -> float:
+        """The mention's date as a timestamp, else (it has none) that of its record."""
+        timestamp = self.mention_timestamp[mention]
+        # x != x tests for NaN without a call: this runs once for each related item.
+        return self.timestamp[record] if timestamp != timestamp else timestamp
 
     def mentions(self, record: int) -> range:
         """The positions of a record's mentions in the mention columns."""

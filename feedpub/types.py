@@ -10,7 +10,7 @@ import copyreg
 import operator
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from feedpub.errors import escape_text
 
@@ -95,46 +95,14 @@ class Article:
     topics: tuple[str, ...] = ()
     related: tuple[Related, ...] = ()
     images: tuple[Image, ...] = ()
-    body: str = ""  # Markdown, rendered only for the entries that get published
-
-    @property
-    def content_html(self) -> str:
-        """The body as safe HTML (see `feedpub.load.render_markdown`)."""
-        from feedpub.load import render_markdown  # a function of loading, used late
-
-        return render_markdown(self.body, self.web_url) if self.body else ""
+    body: str = ""  # Markdown, rendered by grouping only for the entries it publishes
 
 
-class Mention(NamedTuple):
-    """A related item as one record gives it: what grouping needs, nothing more."""
-
-    key: int  # `url_key` of its URL
-    timestamp: float | None
-    domain: str | None
-    name: str | None
-
-
-class Digest(NamedTuple):
-    """What grouping needs of one record, small enough to keep for a whole corpus.
-
-    URLs appear only as their 64-bit `url_key`s; the full `Article` stays in the record
-    store and is fetched again only for the entries that make it into a feed. Digests
-    are tuples, and are stored as plain ones (`plain_digest`), which load fast.
-    """
-
-    key: int  # `url_key` of the article's webUrl
-    timestamp: float
-    published: bool
-    domain: str
-    name: str
-    topics: tuple[str, ...]
-    type: str | None
-    category: str | None
-    quality: int | None
-    mentions: tuple[Mention, ...]
-
-
-# A Digest as stored: the same values in plain tuples.
+# What grouping needs of one record (`feedpub.load.digest_of`), small enough to keep for
+# a whole corpus, in plain tuples, which the record store keeps and decodes without a
+# class to call: the article's URL key, timestamp, published, provider domain and name,
+# topics, type, category, quality, and per related item (URL key, timestamp or None,
+# provider domain and name or None).
 DigestRow = tuple[
     int,
     float,
@@ -147,23 +115,6 @@ DigestRow = tuple[
     int | None,
     tuple[tuple[int, float | None, str | None, str | None], ...],
 ]
-
-
-def plain_digest(digest: Digest) -> DigestRow:
-    """`digest` as plain tuples: they unpickle without a class to call."""
-    key, timestamp, published, domain, name, topics, kind, category, quality, mentions = digest
-    return (
-        key,
-        timestamp,
-        published,
-        domain,
-        name,
-        topics,
-        kind,
-        category,
-        quality,
-        tuple((m.key, m.timestamp, m.domain, m.name) for m in mentions),
-    )
 
 
 @dataclass(frozen=True, slots=True)

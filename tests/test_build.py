@@ -26,7 +26,7 @@ from conftest import (
 from feedpub import Config, RecordsError, build, load_config
 from feedpub.cli import cli
 from feedpub.errors import ConfigError, ShrinkError
-from feedpub.group import group_feeds
+from grouping import group_articles
 from test_load import field_and_value, substituted
 
 SITE = DATA / "site"
@@ -109,7 +109,7 @@ def test_layout_for_a_corpus_of_hundreds(corpus: Path, tmp_path: Path) -> None:
 
 def test_related_items_link_both_ways_in_the_corpus(corpus: Path, tmp_path: Path) -> None:
     config = Config(base_url="https://feeds.example.org/", source=corpus, output=tmp_path)
-    grouped = group_feeds(load_articles(corpus), config)
+    grouped = group_articles(load_articles(corpus), config)
     entries = {e.id: e for feed in grouped.feeds for e in feed.entries}
     pairs = 0
     for entry in entries.values():

@@ -20,7 +20,7 @@ from conftest import DATA, article, feed_files, load_articles, parse_feed, write
 from feedpub import __version__, load_config
 from feedpub.cli import cli
 from feedpub.config import DEFAULT_CACHE_DIR
-from feedpub.group import group_feeds
+from grouping import group_articles
 
 BASE = "https://feeds.example.org/"
 
@@ -215,7 +215,7 @@ def test_ci_cycle_on_hundreds_of_records(corpus: Path, tmp_path: Path) -> None:
     assert _mtimes(out) == before
 
     # Edit the newest published record's title: it is in `all` and its own feeds.
-    result = group_feeds(load_articles(seeds), load_config(base_url=BASE))
+    result = group_articles(load_articles(seeds), load_config(base_url=BASE))
     newest = result.feeds[0].entries[0]
     record = next(p for p in seeds.rglob("*.md") if newest.id in p.read_text())
     record.write_text(record.read_text().replace(newest.title, "An edited title", 1))

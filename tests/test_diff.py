@@ -16,8 +16,8 @@ from conftest import DATA, article, load_articles, write_record
 from feedpub import load_config
 from feedpub.cli import cli
 from feedpub.diff import READABLE, entry_views, read_entries
-from feedpub.group import group_feeds
 from feedpub.render import FEED_FORMATS
+from grouping import group_articles
 
 BASE = "https://feeds.example.org/"
 
@@ -203,7 +203,7 @@ def test_each_format_reads_back_as_the_entries_it_was_written_from(fmt: str) -> 
     an unchanged feed can show up as changed."""
     site = DATA / "site"
     config = load_config(site / "feedpub.yaml", source=site / "records")
-    feeds = group_feeds(load_articles(config.source), config).feeds
+    feeds = group_articles(load_articles(config.source), config).feeds
     assert any(e.related for feed in feeds for e in feed.entries)
     for feed in feeds:
         data = FEED_FORMATS[fmt].render(feed, config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,9 +13,11 @@ import pytest
 
 from conftest import article, load_articles, record_text, write_record
 from feedpub.config import Config
-from feedpub.group import GroupResult, assign_slugs, group_feeds, slugify
-from feedpub.load import parse_record
+from feedpub.group import assign_slugs, select, slugify
+from feedpub.load import digest_of, parse_record, url_key
+from feedpub.table import DigestTable
 from feedpub.types import Article, Entry, Feed, Image, Link, Provider
+from grouping import Grouped, group_articles
 
 SAFE_SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
@@ -50,12 +53,12 @@ def load(path: str, fields: dict[str, Any], body: str = "") -> Article:
     return loaded
 
 
-def group(config: Config, *records: tuple[str, dict[str, Any]], **changes: Any) -> GroupResult:
+def group(config: Config, *records: tuple[str, dict[str, Any]], **changes: Any) -> Grouped:
     """Group records given as (path, fields), with config fields changed as given."""
-    return group_feeds([load(p, f) for p, f in records], dataclasses.replace(config, **changes))
+    return group_articles([load(p, f) for p, f in records], dataclasses.replace(config, **changes))
 
 
-def feeds(result: GroupResult) -> dict[str, Feed]:
+def feeds(result: Grouped) -> dict[str, Feed]:
     by_name = {f.name: f for f in result.feeds}
     assert len(by_name) == len(result.feeds), "two feeds share a name"
     return by_name
@@ -70,7 +73,7 @@ def entry(feed: Feed, entry_id: str) -> Entry:
     return found
 
 
-def every_url(result: GroupResult) -> set[str]:
+def every_url(result: Grouped) -> set[str]:
     """Every entry id and link target in every feed."""
     urls: set[str] = set()
     for feed in result.feeds:
@@ -314,7 +317,7 @@ def test_duplicate_web_url_first_by_path_is_the_order_records_are_loaded_in(
     write_record(config.source, "a-b/x.md", article(1, title="In a-b"))
     loaded = load_articles(config.source)
     assert [a.title for a in loaded] == ["In a-b", "In a"]
-    result = group_feeds(loaded, config)
+    result = group_articles(loaded, config)
 
     assert [e.title for e in feeds(result)["all"].entries] == ["In a-b"]
     (warning,) = result.problems
@@ -582,3 +585,25 @@ def test_slug_warnings_only_for_published_groupings(config: Config) -> None:
     )
     assert result.problems == ()
     assert not [f for f in result.feeds if f.kind == "provider"]
+
+
+def test_tied_dates_fetch_their_urls_in_one_batch_and_order_without_io(config: Config) -> None:
+    """Entries with the same date are ordered by URL; the URLs are fetched together,
+    before ordering, not one record at a time as heap comparisons need them."""
+    same = "2026-01-05T10:00:00Z"
+    loaded = [load(f"seeds/{n:02}.md", article(n, publishedDateTime=same)) for n in range(30)]
+    fetched: list[list[int]] = []
+
+    def fetch(wanted: Iterable[int]) -> dict[int, Article]:
+        fetched.append(sorted(wanted))
+        return {i: loaded[i] for i in fetched[-1]}
+
+    table = DigestTable(digest_of(a) for a in loaded)
+    chosen = dataclasses.replace(config, max_items=7)
+    selection = select(table, [a.path for a in loaded], chosen, fetch)
+
+    assert len(fetched) == 1
+    by_key = {url_key(a.web_url): a.web_url for a in loaded}
+    newest = sorted(by_key.values())[:7]
+    for plan in selection.plans:
+        assert [by_key[key] for key in plan.keys] == newest

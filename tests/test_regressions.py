@@ -17,9 +17,9 @@ from conftest import article, write_record
 from feedpub import Config, build
 from feedpub.cache import RecordStore
 from feedpub.config import CustomFeed
-from feedpub.group import group_feeds
 from feedpub.source import Records
 from feedpub.types import Article, Provider, Related
+from grouping import group_articles
 
 WHEN = datetime(2026, 1, 1, 10, tzinfo=UTC)
 OLD_NS = 1_600_000_000_000_000_000  # a settled mtime, long past
@@ -56,7 +56,7 @@ def test_custom_feed_min_quality_compares_qualities_beyond_64_bits_exactly(
     -(2**63)+1. The old code (e1c7c8a) compared the exact ints."""
     feed = CustomFeed(name="best", title="Best", min_quality=min_quality)
     record = _article("a.md", "https://news.example/a", "news.example", quality=quality)
-    result = group_feeds([record], replace(config, feeds=(feed,)))
+    result = group_articles([record], replace(config, feeds=(feed,)))
     custom = [f for f in result.feeds if f.name == "custom/best"]
     urls = [e.id for f in custom for e in f.entries]
     assert urls == (["https://news.example/a"] if included else [])
@@ -83,7 +83,7 @@ def test_provider_slug_warning_names_the_first_record_even_through_a_self_mentio
         ),
     )
     second = _article("b.md", "https://x.example/2", "a.b.example")
-    result = group_feeds([first, second], config)
+    result = group_articles([first, second], config)
     warnings = [p for p in result.problems if p.field == "provider.domain"]
     assert len(warnings) == 1
     assert "'a.b.example' has the same slug as 'a-b.example'" in warnings[0].message

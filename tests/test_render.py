@@ -240,7 +240,7 @@ def test_markup_characters_in_text_survive_as_text(fmt: Any, site: Config, tmp_p
 
 @pytest.mark.parametrize("render", [render_atom, render_rss], ids=["atom", "rss"])
 def test_a_feed_with_no_entries_never_takes_the_clock(render: Render, site: Config) -> None:
-    # group_feeds never publishes an empty feed, so refusing one is as good as a fixed date.
+    # select never plans an empty feed, so refusing one is as good as a fixed date.
     empty = Feed("all", "all", "Test site", "Everything", ())
     try:
         first = render(empty, site)

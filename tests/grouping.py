@@ -1,0 +1,36 @@
+"""Grouping articles held in memory through the functions a build calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from feedpub.config import Config
+from feedpub.group import assemble, select
+from feedpub.load import digest_of
+from feedpub.table import DigestTable
+from feedpub.types import Article, Feed, Problem
+
+
+@dataclass(frozen=True, slots=True)
+class Grouped:
+    """The feeds `select` plans and `assemble` makes, and what grouping found wrong."""
+
+    feeds: tuple[Feed, ...]
+    problems: tuple[Problem, ...]
+    drafts: int
+    duplicates: int
+
+
+def group_articles(articles: Iterable[Article], config: Config) -> Grouped:
+    """Group articles as a build groups records: their digests in path order go through
+    `select`, and every plan through `assemble`, fetching articles from memory."""
+    ordered = sorted(articles, key=lambda a: a.path)
+
+    def fetch(wanted: Iterable[int]) -> dict[int, Article]:
+        return {index: ordered[index] for index in wanted}
+
+    table = DigestTable(digest_of(a) for a in ordered)
+    selection = select(table, [a.path for a in ordered], config, fetch)
+    feeds = tuple(assemble(plan, selection, fetch) for plan in selection.plans)
+    return Grouped(feeds, tuple(selection.problems), selection.drafts, selection.duplicates)
