@@ -425,7 +425,12 @@ def _mutate_store(db: sqlite3.Connection, data: st.DataObject) -> None:
     db.commit()
 
 
-@settings(max_examples=25, deadline=None, database=None, suppress_health_check=SLOW_OK)
+@settings(
+    max_examples=int(os.environ.get("FEEDPUB_HOSTILE_EXAMPLES", "25")),
+    deadline=None,
+    database=None,
+    suppress_health_check=SLOW_OK,
+)
 @given(data=st.data())
 def test_whatever_the_store_holds_a_build_gives_the_feeds_of_the_records(
     hostile_site: HostileSite, data: st.DataObject
