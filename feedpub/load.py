@@ -61,12 +61,6 @@ _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 
 
-def find_record_paths(source: Path) -> list[str]:
-    """Every `*.md` file below `source` as a POSIX path string, in path order; linked
-    folders are not followed."""
-    return scan_record_paths(source)[0]
-
-
 def scan_record_paths(source: Path) -> tuple[list[str], list[Problem]]:
     """The record files below `source` as POSIX path strings in path order, and a
     problem for each `*.md` left out.

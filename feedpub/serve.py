@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from feedpub.formats import CSS, FORMATS, OPML
-from feedpub.load import find_record_paths
+from feedpub.load import scan_record_paths
 from feedpub.write import read_existing
 
 # Every kind of file feedpub writes, then other XML; looked up in order, so the
@@ -165,7 +165,9 @@ def watch(
 
 def source_fingerprint(source: Path, config_file: Path | None = None) -> tuple[object, ...]:
     """What changes when a record (or the configuration) is added, edited or removed."""
-    files = [Path(p) for p in find_record_paths(source)] if source.is_dir() else []
+    # The files a build reads, and those it skips: a skipped one put right is a change.
+    found, skipped = scan_record_paths(source) if source.is_dir() else ([], [])
+    files = [Path(p) for p in [*found, *(problem.path for problem in skipped)]]
     if config_file is not None:
         files.append(config_file)
     stamps = []
