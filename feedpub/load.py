@@ -566,9 +566,9 @@ def is_sound(article: Article) -> bool:
         urls += [item.web_url, *(i.url for i in item.images)]
         texts += [item.title, item.excerpt, item.type or ""]
         texts += [item.provider.name] if item.provider else []
-    return all(is_web_url(url) for url in urls if url) and not any(
-        _NOT_XML.search(text) for text in texts
-    )
+    # One search over all the texts, joined by a character XML allows, costs far less
+    # than one search each: this runs for every article a feed holds.
+    return all(is_web_url(url) for url in urls if url) and not _NOT_XML.search("\n".join(texts))
 
 
 def is_web_url(text: str) -> bool:

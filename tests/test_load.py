@@ -738,3 +738,16 @@ def test_the_known_keys_are_the_keys_the_loader_reads(monkeypatch: pytest.Monkey
     monkeypatch.setattr(load._Fields, "get", get)
     load_one(f"{HEAD}topics: [AI]\n---\nBody.\n")
     assert read | {"secured"} == set(load.RECORD_KEYS)
+
+
+def test_an_article_from_a_cache_is_sound_only_as_a_record_could_give_it() -> None:
+    """What the record cache checks before it trusts an article it reads back."""
+    from dataclasses import replace
+
+    from feedpub.load import is_sound
+
+    good, _ = parse_record("x.md", record_text(article(1)).encode())
+    assert good is not None and is_sound(good)
+    assert not is_sound(replace(good, web_url="javascript:alert(1)"))
+    assert not is_sound(replace(good, title="a\x01b"))
+    assert not is_sound(replace(good, topics=("AI", "\ufffe")))
