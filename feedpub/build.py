@@ -34,7 +34,6 @@ from feedpub.errors import (
 from feedpub.group import Plan, Selection, assemble, select
 from feedpub.ledger import LastOutput, OutputLedger, feed_settings, fingerprint, inputs_key
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
-from feedpub.ping import pinged_paths
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
 from feedpub.source import Records
 from feedpub.table import INVALID
@@ -214,6 +213,9 @@ def _remember_pings(
     """Add the feed files this build created or changed to those `feedpub ping` will
     tell the hub of; with no hub, feeds advertise none, and nothing is kept."""
     if config.hub:
+        # Only a site with a hub needs the HTTP client ping.py brings in.
+        from feedpub.ping import pinged_paths
+
         ledger.update_pending_pings(
             add=pinged_paths((*written.created, *written.changed)),
             drop=written.removed,

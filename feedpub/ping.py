@@ -19,9 +19,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
-
-import urllib3
 
 from feedpub.cache import RecordStore
 from feedpub.config import Config
@@ -31,6 +30,9 @@ from feedpub.render import FEED_FORMATS
 from feedpub.types import BuildResult
 from feedpub.version import __version__
 from feedpub.write import MANIFEST, read_manifest
+
+if TYPE_CHECKING:  # the HTTP client is loaded only when a ping is sent
+    import urllib3
 
 NO_HUB = "no hub configured: set `hub` in feedpub.yaml to tell a WebSub hub of changes"
 TIMEOUT = 10.0  # seconds to wait for the hub to connect, and then to answer
@@ -157,6 +159,8 @@ def publish(
     batches = [urls[i : i + batch] for i in range(0, len(urls), batch)]
     if not batches:
         return []
+    import urllib3
+
     http = urllib3.PoolManager(
         num_pools=1,
         maxsize=WORKERS,
@@ -210,6 +214,8 @@ def _post(
 ) -> tuple[int | None, str]:
     """The hub's status and the start of its answer on one line; (None, why) when
     there was no answer."""
+    import urllib3
+
     try:
         response = http.request("POST", hub, body=body, preload_content=False, redirect=False)
         try:
