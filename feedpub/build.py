@@ -90,11 +90,10 @@ def build(
     `allow_shrink`.
     """
 
-    def run(config: Config, warnings: list[Problem]) -> tuple[BuildResult, dict[str, bytes]]:
+    def run(config: Config, warnings: list[Problem]) -> BuildResult:
         return _build(config, warnings, check_only, allow_shrink, progress)
 
-    result, _ = _discarding_a_bad_store(config, run)
-    return result
+    return _discarding_a_bad_store(config, run)
 
 
 @raises_feedpub_errors
@@ -104,7 +103,7 @@ def diff(config: Config, *, allow_shrink: bool = False) -> tuple[BuildResult, Ch
 
     def run(config: Config, warnings: list[Problem]) -> tuple[BuildResult, ChangeCollector]:
         collector = ChangeCollector(config.output)  # afresh if the run is retried
-        result, _ = _build(config, warnings, True, allow_shrink, None, collector.add)
+        result = _build(config, warnings, True, allow_shrink, None, collector.add)
         return result, collector
 
     result, collector = _discarding_a_bad_store(config, run)
@@ -160,7 +159,7 @@ def _build(
     allow_shrink: bool,
     progress: Progress | None,
     on_feed: Callable[[Feed], None] | None = None,
-) -> tuple[BuildResult, dict[str, bytes]]:
+) -> BuildResult:
     if not config.base_url:
         raise ConfigError("no base URL: feeds need absolute URLs for their ids and self links")
     with _records(config, warnings) as records, ExitStack() as stack:
@@ -169,7 +168,7 @@ def _build(
         if not check_only:
             last = ledger.last_result(inputs)
             if last is not None:
-                return replace(last, problems=(*records.warnings, *last.problems)), {}
+                return replace(last, problems=(*records.warnings, *last.problems))
         checked = _check(config, records, progress)
         if checked.has_errors and not config.skip_invalid:
             raise RecordsError(checked.problems)
@@ -201,7 +200,7 @@ def _build(
             own = len(records.warnings)  # this run's warnings about the cache stay with it
             ledger.remember_build(inputs, replace(result, problems=result.problems[own:]))
             _remember_pings(config, ledger, written, out.wanted)
-    return result, out.new_bytes
+    return result
 
 
 _SITE_FILES = {MANIFEST, OPML_PATH, INDEX_PATH, STYLE_PATH}  # every other file is a feed's

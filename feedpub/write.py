@@ -71,7 +71,6 @@ class Output:
         self.changed: list[str] = []
         self.unchanged: list[str] = []
         self.wanted: set[str] = set()
-        self.new_bytes: dict[str, bytes] = {}  # what a dry run would have written
         self.pending: list[tuple[Path, Path]] = []  # (temporary, target) to rename
 
     def put(self, relpath: str, data: bytes) -> None:
@@ -83,9 +82,7 @@ class Output:
             self.unchanged.append(relpath)
             return
         (self.created if old is None and not target.is_symlink() else self.changed).append(relpath)
-        if self.dry_run:
-            self.new_bytes[relpath] = data
-        else:
+        if not self.dry_run:
             _ensure_folder(self.folder, target.parent)
             self.pending.append((_write_temporary(target, data), target))
 
