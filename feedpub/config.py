@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -15,6 +14,7 @@ from feedpub.errors import ConfigError, escape_text
 from feedpub.formats import FEED_FORMATS, FORMATS
 from feedpub.load import normalise_domain, topic_key
 from feedpub.types import Problem
+from feedpub.workers import cap_jobs
 from feedpub.yamltext import Value, YamlError, parse_yaml
 
 CONFIG_FILE = "feedpub.yaml"
@@ -239,10 +239,8 @@ def _to_config(values: Mapping[str, Any], where: Callable[..., str]) -> Config:
         if key in values:
             changes[key] = Path(values[key])
     if "jobs" in values:
-        # More processes than CPUs only adds start-up time and memory; a huge number
-        # would start hundreds of them.
         jobs = _positive_int(values["jobs"], "jobs", where("jobs"))
-        changes["jobs"] = min(jobs, os.cpu_count() or 1)
+        changes["jobs"] = cap_jobs(jobs)  # the pool's own rule, so both say the same
     if "cache_dir" in values:
         changes["cache_dir"] = Path(values["cache_dir"]) if values["cache_dir"] else None
     if "hub" in values:

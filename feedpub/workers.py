@@ -20,7 +20,11 @@ R = TypeVar("R")
 
 
 def cap_jobs(jobs: int | None) -> int:
-    """Worker processes to use: as asked, but never more than this machine's cores."""
+    """Worker processes to use: as asked, but never more than this machine's cores.
+
+    More processes than CPUs only add start-up time and memory, and a huge number
+    would start hundreds of them.
+    """
     cores = os.cpu_count() or 1
     return max(1, min(jobs or cores, cores))
 
