@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
 import sys
 import tomllib
 from dataclasses import replace
@@ -202,3 +203,25 @@ def test_a_configuration_file_that_cannot_be_read_is_a_config_error(tmp_path: Pa
     with pytest.raises(feedpub.ConfigError, match="cannot read") as caught:
         feedpub.load_config(tmp_path, base_url="https://example.org/")  # a folder
     assert isinstance(caught.value.__cause__, OSError)
+
+
+def test_every_public_name_has_a_home() -> None:
+    assert set(feedpub.__all__) == set(feedpub._HOMES) == DOCUMENTED
+    for name in feedpub.__all__:
+        assert getattr(feedpub, name) is not None
+    assert set(feedpub.__all__) <= set(dir(feedpub))
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        feedpub.nothing  # noqa: B018
+
+
+def test_importing_one_stage_does_not_import_every_stage() -> None:
+    """`import feedpub.errors` (which every stage does) loads no other stage: a build
+    that finds nothing to do must not pay for importing the renderers."""
+    code = (
+        "import sys, feedpub.errors\n"
+        "print(sorted(m for m in sys.modules if m.startswith('feedpub')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "['feedpub', 'feedpub.errors']"
