@@ -1,7 +1,7 @@
 """Feeds to bytes: Atom, RSS, JSON Feed and OPML. It never reads the clock or disk.
 
 Atom and RSS are written by our own serializer, byte for byte what feedgen 1.0.0 and
-lxml wrote (`tests/feedgen_reference.py` keeps that path, and a differential test holds
+lxml wrote (`tests/render_reference.py` keeps that path, and a differential test holds
 the two together). An entry is a few lines of text between a feed's head and tail, so
 building a tree of objects per entry, in each format, for each feed that holds it, was
 most of what rendering cost; the output keeps what render.py used to correct in
@@ -50,18 +50,11 @@ class Format(FileFormat):
 
 # --- XML text as lxml writes it ---------------------------------------------------
 
-# What XML 1.0 cannot hold, which lxml refuses with a ValueError: C0 controls but TAB,
-# LF and CR, U+FFFE, U+FFFF, and lone surrogates (which cannot be encoded at all).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# What text or an attribute value cannot hold as it is: markup, TAB, LF, CR, and the above.
-_SPECIAL = re.compile('[\x00-\x1f"&<>\ud800-\udfff\ufffe\uffff]')
-
 
 def _xml_text(value: str) -> str:
-    """`value` as element text, escaped as lxml escapes it (&, <, >, and CR)."""
-    if _SPECIAL.search(value) is None:  # most text, and nearly every URL: nothing to do
-        return value
-    _refuse_non_xml(value)
+    """`value` as element text, escaped as lxml escapes it: &, <, > and CR."""
+    # A replace that finds nothing is a quick scan that returns the string itself:
+    # cheaper than looking for the characters first.
     return (
         value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
     )
@@ -69,9 +62,6 @@ def _xml_text(value: str) -> str:
 
 def _xml_attr(value: str) -> str:
     """`value` as an attribute value in double quotes, escaped as lxml escapes it."""
-    if _SPECIAL.search(value) is None:
-        return value
-    _refuse_non_xml(value)
     return (
         value.replace("&", "&amp;")
         .replace("<", "&lt;")
@@ -83,12 +73,31 @@ def _xml_attr(value: str) -> str:
     )
 
 
-def _refuse_non_xml(value: str) -> None:
-    found = _NOT_XML.search(value)
-    if found is not None:
-        raise ValueError(
-            f"All strings must be XML compatible: not {found.group()!r} at {found.start()}"
-        )
+# What XML 1.0 cannot hold, which lxml refused with a ValueError wherever it was set:
+# C0 controls but TAB, LF and CR; U+FFFE and U+FFFF; lone surrogates, which cannot even
+# be encoded (UnicodeEncodeError is a ValueError too).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The bytes that can start one of those in UTF-8: C0 controls but TAB, LF, CR; and
+# 0xEF, the lead byte of U+FFFE and U+FFFF (and of other characters from U+F000 on).
+_SUSPECT = bytes(
+    0 if (byte < 0x20 and byte not in b"\t\n\r") or byte == 0xEF else 1 for byte in range(256)
+)
+
+
+def _encoded_xml(document: str) -> bytes:
+    """The document in UTF-8, refused as lxml refused any text XML cannot hold.
+
+    Every text and attribute value is in the document as it was given, only escaped,
+    so one look at the whole document sees what lxml saw in each string; mapping
+    every byte through a table is a fast pass in C, and only a document with a
+    suspect byte is searched character by character.
+    """
+    data = document.encode()
+    if b"\0" in data.translate(_SUSPECT):
+        found = _NOT_XML.search(document)
+        if found is not None:
+            raise ValueError(f"All strings must be XML compatible: not {found.group()!r}")
+    return data
 
 
 def _date(value: datetime) -> str:
@@ -110,8 +119,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def _rfc822(value: datetime) -> str:
     """An RSS date: strftime's `%a, %d %b %Y %H:%M:%S %z` in the C locale, whatever
     the process's locale, as feedgen wrote it (by switching the locale for each date)."""
-    _zoned(value)
-    return f"{_DAYS[value.weekday()]}, {value:%d} {_MONTHS[value.month - 1]} {value:%Y %H:%M:%S %z}"
+    day, month = _DAYS[_zoned(value).weekday()], _MONTHS[value.month - 1]
+    return f"{day}, {value.day:02d} {month} {value:%Y %H:%M:%S %z}"
 
 
 def _element(indent: str, name: str, text: str) -> str:
@@ -131,13 +140,13 @@ def _empty(indent: str, name: str, attributes: Iterable[tuple[str, str]]) -> str
 def render_atom(feed: Feed, config: Config) -> bytes:
     """The feed as an Atom 1.0 document."""
     entries = [atom_entry(entry) for entry in feed.entries]
-    return "".join([_atom_head(feed, config), *entries, "</feed>\n"]).encode()
+    return _encoded_xml("".join([_atom_head(feed, config), *entries, "</feed>\n"]))
 
 
 def render_rss(feed: Feed, config: Config) -> bytes:
     """The feed as an RSS 2.0 document, with Atom, Dublin Core and Media RSS extensions."""
     items = [rss_item(entry) for entry in feed.entries]
-    return "".join([_rss_head(feed, config), *items, "  </channel>\n</rss>\n"]).encode()
+    return _encoded_xml("".join([_rss_head(feed, config), *items, "  </channel>\n</rss>\n"]))
 
 
 def _atom_head(feed: Feed, config: Config) -> str:
@@ -245,34 +254,31 @@ def atom_entry(entry: Entry) -> str:
     """One entry of an Atom feed, as lines of the document: the same in every feed."""
     if not (entry.id and entry.title):
         raise ValueError("Required fields not set")  # as feedgen: Atom needs both
-    lines = [
-        "  <entry>\n",
-        _element("    ", "id", entry.id),
-        _element("    ", "title", entry.title),
-        _element("    ", "updated", _date(entry.updated_at)),
-    ]
-    if entry.author is not None and entry.author.name:
-        lines.append(
-            f"    <author>\n{_element('      ', 'name', entry.author.name)}    </author>\n"
-        )
+    author = entry.author.name if entry.author is not None else ""
     if entry.content_html:
         content = entry.content_html
     elif not entry.summary and entry.related:
         content = rss_description(entry)  # for readers that show only content
     else:
         content = ""
-    if content:
-        lines.append(f'    <content type="html">{_xml_text(content)}</content>\n')
-    lines.append(_empty("    ", "link", [("href", entry.link)]))  # the alternate link
-    if entry.summary:
-        lines.append(_element("    ", "summary", entry.summary))
-    lines += [_empty("    ", "category", [("term", topic)]) for topic in entry.categories]
-    lines.append(_element("    ", "published", _date(entry.published_at)))
-    if entry.thumbnail is not None:
-        lines.append(_thumbnail(entry.thumbnail))
-    lines += _entry_links(entry, "link")
-    lines.append("  </entry>\n")
-    return "".join(lines)
+    return "".join(
+        [
+            f"  <entry>\n    <id>{_xml_text(entry.id)}</id>\n",
+            f"    <title>{_xml_text(entry.title)}</title>\n",
+            f"    <updated>{_date(entry.updated_at)}</updated>\n",
+            f"    <author>\n      <name>{_xml_text(author)}</name>\n    </author>\n"
+            if author
+            else "",
+            f'    <content type="html">{_xml_text(content)}</content>\n' if content else "",
+            f'    <link href="{_xml_attr(entry.link)}"/>\n',  # the alternate link
+            f"    <summary>{_xml_text(entry.summary)}</summary>\n" if entry.summary else "",
+            *[f'    <category term="{_xml_attr(topic)}"/>\n' for topic in entry.categories],
+            f"    <published>{_date(entry.published_at)}</published>\n",
+            _thumbnail(entry.thumbnail, "    ") if entry.thumbnail is not None else "",
+            _entry_links(entry, "    <link"),
+            "  </entry>\n",
+        ]
+    )
 
 
 def rss_item(entry: Entry) -> str:
@@ -281,52 +287,54 @@ def rss_item(entry: Entry) -> str:
     content = entry.content_html
     if not (entry.title or description or content):
         raise ValueError("Required fields not set")  # as feedgen
-    lines = ["    <item>\n"]
-    if entry.title:
-        lines.append(_element("      ", "title", entry.title))
-    if entry.link:
-        lines.append(_element("      ", "link", entry.link))
-    if description:
-        lines.append(_element("      ", "description", description))
-        if content:
-            lines.append(_element("      ", "content:encoded", content))
-    elif content:  # feedgen's choice: the body as the description when there is no other
-        lines.append(_element("      ", "description", content))
-    if entry.id:
-        lines.append(f'      <guid isPermaLink="true">{_xml_text(entry.id)}</guid>\n')
-    lines += [_element("      ", "category", topic) for topic in entry.categories]
-    lines.append(_element("      ", "pubDate", _rfc822(entry.published_at)))
+    if description and content:
+        text = (
+            f"      <description>{_xml_text(description)}</description>\n"
+            f"      <content:encoded>{_xml_text(content)}</content:encoded>\n"
+        )
+    elif description or content:  # feedgen's choice: the body when there is no other
+        text = f"      <description>{_xml_text(description or content)}</description>\n"
+    else:
+        text = ""
     _zoned(entry.updated_at)  # not written in RSS, but refused without a zone as in Atom
-    if entry.thumbnail is not None:
-        lines.append(_thumbnail(entry.thumbnail, "      "))
-    lines += _entry_links(entry, "atom:link", "      ")
-    if entry.author is not None:
-        lines.append(_element("      ", "dc:creator", entry.author.name))
-    lines.append("    </item>\n")
-    return "".join(lines)
+    return "".join(
+        [
+            "    <item>\n",
+            f"      <title>{_xml_text(entry.title)}</title>\n" if entry.title else "",
+            f"      <link>{_xml_text(entry.link)}</link>\n" if entry.link else "",
+            text,
+            f'      <guid isPermaLink="true">{_xml_text(entry.id)}</guid>\n' if entry.id else "",
+            *[f"      <category>{_xml_text(topic)}</category>\n" for topic in entry.categories],
+            f"      <pubDate>{_rfc822(entry.published_at)}</pubDate>\n",
+            _thumbnail(entry.thumbnail, "      ") if entry.thumbnail is not None else "",
+            _entry_links(entry, "      <atom:link"),
+            f"      <dc:creator>{_xml_text(entry.author.name)}</dc:creator>\n"
+            if entry.author is not None
+            else "",
+            "    </item>\n",
+        ]
+    )
 
 
-def _thumbnail(image: Image, indent: str = "    ") -> str:
+def _thumbnail(image: Image, indent: str) -> str:
     """Media RSS's thumbnail, directly in the entry (no `media:group`), sizes as text."""
-    attributes = [
-        (name, str(value))
-        for name, value in (("url", image.url), ("height", image.height), ("width", image.width))
-        if value
+    url = f' url="{_xml_attr(image.url)}"' if image.url else ""
+    height = f' height="{image.height}"' if image.height else ""
+    width = f' width="{image.width}"' if image.width else ""
+    return f"{indent}<media:thumbnail{url}{height}{width}/>\n"
+
+
+def _entry_links(entry: Entry, start: str) -> str:
+    """The entry's `via` link and its related entries' links, with their `rel`; `start`
+    is each line up to its attributes (indent and tag)."""
+    via = f'{start} rel="via" href="{_xml_attr(entry.via)}"/>\n' if entry.via else ""
+    related = [
+        f'{start} rel="related" href="{_xml_attr(link.href)}" title="{_xml_attr(link.title)}"/>\n'
+        if link.title
+        else f'{start} rel="related" href="{_xml_attr(link.href)}"/>\n'
+        for link in entry.related
     ]
-    return _empty(indent, "media:thumbnail", attributes)
-
-
-def _entry_links(entry: Entry, tag: str, indent: str = "    ") -> list[str]:
-    """The entry's `via` link and its related entries' links, with their `rel`."""
-    lines = []
-    if entry.via:
-        lines.append(_empty(indent, tag, [("rel", "via"), ("href", entry.via)]))
-    for link in entry.related:
-        attributes = [("rel", "related"), ("href", link.href)]
-        if link.title:
-            attributes.append(("title", link.title))
-        lines.append(_empty(indent, tag, attributes))
-    return lines
+    return via + "".join(related)
 
 
 def rss_description(entry: Entry) -> str:

@@ -1,6 +1,7 @@
-"""Atom and RSS through feedpub's own serializer, byte for byte against the feedgen and
-lxml path they replaced (`feedgen_reference`): for generated feeds full of hostile text,
-for every feed of a generated corpus, and where one refuses an input the other must too.
+"""Atom, RSS and JSON Feed through feedpub's own serializers, byte for byte against the
+paths they replaced (`render_reference`: feedgen and lxml, `json.dumps`): for generated
+feeds full of hostile text, for every feed of a generated corpus, and where one refuses
+an input the other must too.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import feedgen_reference as reference
 import pytest
+import render_reference as reference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,10 +23,11 @@ from feedpub.types import Entry, Feed, Image, Link, Provider
 from grouping import group_articles
 
 Render = Callable[[Feed, Config], bytes]
-PAIRS = [
+XML_PAIRS = [
     pytest.param(render.render_atom, reference.render_atom, id="atom"),
     pytest.param(render.render_rss, reference.render_rss, id="rss"),
 ]
+PAIRS = [*XML_PAIRS, pytest.param(render.render_json, reference.render_json, id="json")]
 
 # Pieces that have broken XML writers: markup, CDATA's end, entities, quotes, line ends
 # (CR is escaped in text and attributes, LF and TAB only in attributes), non-ASCII.
@@ -97,7 +99,7 @@ SETTINGS = settings(
 
 def outcome(render_feed: Render, feed: Feed, config: Config) -> bytes | type[Exception]:
     """The bytes, or the kind of error: feedgen refuses what lxml cannot write with a
-    ValueError (UnicodeEncodeError for a lone surrogate is one too)."""
+    ValueError, and a lone surrogate cannot be encoded (UnicodeEncodeError is one too)."""
     try:
         return render_feed(feed, config)
     except ValueError:
@@ -107,7 +109,7 @@ def outcome(render_feed: Render, feed: Feed, config: Config) -> bytes | type[Exc
 @pytest.mark.parametrize(("ours", "theirs"), PAIRS)
 @SETTINGS
 @given(feed=feeds, config=configs)
-def test_own_serializer_writes_what_feedgen_wrote(
+def test_own_serializer_writes_what_the_reference_wrote(
     ours: Render, theirs: Render, feed: Feed, config: Config
 ) -> None:
     assert outcome(ours, feed, config) == outcome(theirs, feed, config)
@@ -122,7 +124,7 @@ ENTRY_TEXTS = ["id", "title", "link", "summary", "content_html", "via"]
 @pytest.mark.parametrize(("ours", "theirs"), PAIRS)
 @settings(SETTINGS, max_examples=60)
 @given(feed=feeds, config=configs, bad=NOT_XML, where=st.integers(0, 20), data=st.data())
-def test_text_xml_cannot_hold_is_refused_as_feedgen_refused_it(
+def test_text_xml_cannot_hold_is_refused_as_the_reference_refused_it(
     ours: Render,
     theirs: Render,
     feed: Feed,
@@ -132,7 +134,8 @@ def test_text_xml_cannot_hold_is_refused_as_feedgen_refused_it(
     data: st.DataObject,
 ) -> None:
     """One field anywhere gets a character XML cannot hold: both refuse, or (where that
-    field is not written, e.g. an empty entry's title) both write the same bytes."""
+    field is not written, e.g. an empty entry's title, or JSON, which escapes controls)
+    both write the same bytes."""
     if feed.entries and where < len(ENTRY_TEXTS):
         field = ENTRY_TEXTS[where]
         entry = feed.entries[0]
@@ -147,7 +150,7 @@ def test_text_xml_cannot_hold_is_refused_as_feedgen_refused_it(
     assert outcome(ours, feed, config) == outcome(theirs, feed, config)
 
 
-@pytest.mark.parametrize(("ours", "theirs"), PAIRS)
+@pytest.mark.parametrize(("ours", "theirs"), XML_PAIRS)
 def test_a_date_without_a_zone_is_refused_as_feedgen_refused_it(
     ours: Render, theirs: Render, config: Config
 ) -> None:
@@ -160,7 +163,7 @@ def test_a_date_without_a_zone_is_refused_as_feedgen_refused_it(
 
 
 @pytest.mark.parametrize(("ours", "theirs"), PAIRS)
-def test_every_feed_of_a_generated_corpus_is_written_as_feedgen_wrote_it(
+def test_every_feed_of_a_generated_corpus_is_written_as_the_reference_wrote_it(
     ours: Render, theirs: Render, config: Config, corpus: Path
 ) -> None:
     config = dataclasses.replace(

@@ -1,12 +1,14 @@
-"""The Atom and RSS renderers as they were with feedgen 1.0.0 and lxml: the reference
-that `feedpub.render`'s own serializer is checked against, byte for byte.
+"""The Atom and RSS renderers as they were with feedgen 1.0.0 and lxml, and the JSON
+Feed items as `json.dumps` wrote them: the references `feedpub.render`'s own
+serializers are checked against, byte for byte.
 
-Kept as it was when the build stopped using it (render.py before #14), with only the
-imports changed: change it only with the output, never to make a test pass.
+Kept as they were when the build stopped using them (render.py before #14), with only
+the imports changed: change them only with the output, never to make a test pass.
 """
 
 from __future__ import annotations
 
+import json
 from html import escape
 from typing import Any
 
@@ -15,7 +17,7 @@ from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
 from feedpub.config import Config
-from feedpub.render import ATOM, RSS, Format
+from feedpub.render import ATOM, JSON, RSS, Format
 from feedpub.types import Entry, Feed
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -188,3 +190,73 @@ def _entry(fg: FeedGenerator, entry: Entry) -> FeedEntry:
     for link in entry.related:
         links.add("related", link.href, link.title)
     return fe
+
+
+def render_json(feed: Feed, config: Config) -> bytes:
+    """The feed as a JSON Feed 1.1 document; related items in the `_feedpub` extension."""
+    document: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": config.home_url,
+        "feed_url": config.feed_url(JSON.path(feed.name)),
+        "description": feed.description,
+        "authors": [_json_author(config.author.name, config.author.uri)],
+    }
+    if config.language:
+        document["language"] = config.language
+    if config.hub:
+        document["hubs"] = [{"type": "WebSub", "url": config.hub}]
+    if feed.prev_archive is not None:  # JSON Feed pages towards older items
+        document["next_url"] = config.feed_url(JSON.path(feed.prev_archive))
+    if feed.archive_of is not None:
+        document["_feedpub"] = {
+            "archive": True,
+            "current": config.feed_url(JSON.path(feed.archive_of)),
+        }
+    # The head indented, each item on a line of its own: diffs stay readable, and
+    # the items (nearly all of the bytes) go through json's C encoder, which indenting
+    # would turn off.
+    if not feed.entries:
+        document["items"] = []
+        return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    head = json.dumps(document, ensure_ascii=False, indent=2)
+    assert head.endswith("\n}")
+    items = ",\n".join(
+        "    " + json.dumps(_json_item(entry), ensure_ascii=False) for entry in feed.entries
+    )
+    return f'{head[:-2]},\n  "items": [\n{items}\n  ]\n}}\n'.encode()
+
+
+def _json_item(entry: Entry) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": entry.id, "url": entry.link}
+    if entry.via:
+        item["external_url"] = entry.via
+    item["title"] = entry.title
+    if entry.summary:
+        item["summary"] = entry.summary
+    # Every item needs content: the body, else the summary and related links as HTML.
+    content = entry.content_html or rss_description(entry)
+    if content:
+        item["content_html"] = content
+    else:
+        item["content_text"] = entry.title
+    item["date_published"] = entry.published_at.isoformat()
+    item["date_modified"] = entry.updated_at.isoformat()
+    if entry.thumbnail is not None:
+        item["image"] = entry.thumbnail.url
+    if entry.categories:
+        item["tags"] = list(entry.categories)
+    if entry.author is not None:
+        item["authors"] = [_json_author(entry.author.name, f"https://{entry.author.domain}/")]
+    extension: dict[str, Any] = {}
+    if entry.author is not None:
+        extension["provider"] = {"name": entry.author.name, "domain": entry.author.domain}
+    if entry.related:
+        extension["related"] = [{"url": link.href, "title": link.title} for link in entry.related]
+    if extension:
+        item["_feedpub"] = extension
+    return item
+
+
+def _json_author(name: str, url: str | None) -> dict[str, str]:
+    return {"name": name, "url": url} if url else {"name": name}
