@@ -1,93 +1,40 @@
-"""Feeds to bytes. The only module that imports feedgen; it never reads the clock or disk.
+"""Feeds to bytes: Atom, RSS, JSON Feed and OPML. It never reads the clock or disk.
 
-feedgen 1.0.0 has traps this module steps around (see FEED-NOTES.md): entries are
-added with `order="append"`, every date is set from the records so none comes from
-`now()`, the self link is added before the alternate link (RSS's channel `<link>` is
-the last one added), and entry links other than the alternate are written by our own
-extension because feedgen drops their `rel` in Atom and drops them entirely in RSS.
+Atom and RSS are written by our own serializer, byte for byte what feedgen 1.0.0 and
+lxml wrote (`tests/render_reference.py` keeps that path, and a differential test holds
+the two together). An entry is a few lines of text between a feed's head and tail, so
+building a tree of objects per entry, in each format, for each feed that holds it, was
+most of what rendering cost; the output keeps what render.py used to correct in
+feedgen (FEED-NOTES.md): entries in the feed's order, every date from the records, the
+channel `<link>` the site's, and entry links other than the alternate written with
+their `rel` (feedgen drops their `rel` in Atom and the links themselves in RSS).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import format_datetime
 from html import escape
+from json.encoder import encode_basestring
 from typing import Any
 
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
 from feedpub import formats
 from feedpub.config import Config
 from feedpub.formats import FileFormat
-from feedpub.types import Entry, Feed, FeedSummary
+from feedpub.types import Entry, Feed, FeedSummary, Image
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"
-
-
-class _FeedLinks(BaseExtension):  # type: ignore[misc]
-    """Writes feed-level links feedgen drops (WebSub's `hub`, RFC 5005's `current` and
-    `prev-archive`) with their `rel`, and RFC 5005's `fh:archive` marker."""
-
-    def __init__(self) -> None:
-        self.links: list[dict[str, str]] = []
-        self.archive = False
-
-    def add(self, rel: str, href: str) -> None:
-        self.links.append({"rel": rel, "href": href})
-
-    def extend_ns(self) -> dict[str, str]:
-        return {"fh": FH_NS} if self.archive else {}
-
-    def extend_atom(self, feed: Any) -> Any:
-        for link in self.links:
-            _insert_after_links(feed, etree.Element("link", link))
-        if self.archive:
-            _insert_after_links(feed, etree.Element(f"{{{FH_NS}}}archive"))
-        return feed
-
-    def extend_rss(self, rss: Any) -> Any:
-        channel = rss.find("channel")
-        for link in self.links:
-            _insert_after_links(channel, etree.Element(f"{{{ATOM_NS}}}link", link))
-        if self.archive:
-            _insert_after_links(channel, etree.Element(f"{{{FH_NS}}}archive"))
-        return rss
-
-
-def _insert_after_links(parent: Any, element: Any) -> None:
-    """Put `element` after the last link child, so links stay together."""
-    links = [i for i, child in enumerate(parent) if str(child.tag).endswith(("link", "archive"))]
-    parent.insert(links[-1] + 1 if links else len(parent), element)
-
-
-class _EntryLinks(BaseEntryExtension):  # type: ignore[misc]
-    """Writes `atom:link` elements with their `rel`, in Atom entries and RSS items."""
-
-    def __init__(self) -> None:
-        self.links: list[dict[str, str]] = []
-
-    def add(self, rel: str, href: str, title: str | None = None) -> None:
-        link = {"rel": rel, "href": href}
-        if title:
-            link["title"] = title
-        self.links.append(link)
-
-    def extend_atom(self, entry: Any) -> Any:
-        # feedgen builds Atom elements without a namespace under a root whose default
-        # namespace is Atom's; a namespaced element here would get a prefix of its own.
-        for link in self.links:
-            etree.SubElement(entry, "link", link)
-        return entry
-
-    def extend_rss(self, item: Any) -> Any:
-        for link in self.links:
-            etree.SubElement(item, f"{{{ATOM_NS}}}link", link)
-        return item
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+_XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,38 +49,293 @@ class Format(FileFormat):
         return cls(kind.name, kind.suffix, kind.media_type, render)
 
 
+# --- XML text as lxml writes it ---------------------------------------------------
+
+
+def _xml_text(value: str) -> str:
+    """`value` as element text, escaped as lxml escapes it: &, <, > and CR."""
+    # A replace that finds nothing is a quick scan that returns the string itself:
+    # cheaper than looking for the characters first.
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+
+
+def _xml_attr(value: str) -> str:
+    """`value` as an attribute value in double quotes, escaped as lxml escapes it."""
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+        .replace("\t", "&#9;")
+    )
+
+
+# What XML 1.0 cannot hold, which lxml refused with a ValueError wherever it was set:
+# C0 controls but TAB, LF and CR; U+FFFE and U+FFFF; lone surrogates, which cannot even
+# be encoded (UnicodeEncodeError is a ValueError too).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The bytes that can start one of those in UTF-8: C0 controls but TAB, LF, CR; and
+# 0xEF, the lead byte of U+FFFE and U+FFFF (and of other characters from U+F000 on).
+_SUSPECT = bytes(
+    0 if (byte < 0x20 and byte not in b"\t\n\r") or byte == 0xEF else 1 for byte in range(256)
+)
+
+
+def _encoded_xml(document: str) -> bytes:
+    """The document in UTF-8, refused as lxml refused any text XML cannot hold.
+
+    Every text and attribute value is in the document as it was given, only escaped,
+    so one look at the whole document sees what lxml saw in each string; mapping
+    every byte through a table is a fast pass in C, and only a document with a
+    suspect byte is searched character by character.
+    """
+    data = document.encode()
+    if b"\0" in data.translate(_SUSPECT):
+        found = _NOT_XML.search(document)
+        if found is not None:
+            raise ValueError(f"All strings must be XML compatible: not {found.group()!r}")
+    return data
+
+
+def _date(value: datetime) -> str:
+    """An RFC 3339 date, as Atom writes it."""
+    return _zoned(value).isoformat()
+
+
+def _zoned(value: datetime) -> datetime:
+    """`value`, which must have a zone, as feedgen required."""
+    if value.tzinfo is None:
+        raise ValueError("Datetime object has no timezone info")
+    return value
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _rfc822(value: datetime) -> str:
+    """An RSS date: strftime's `%a, %d %b %Y %H:%M:%S %z` in the C locale, whatever
+    the process's locale, as feedgen wrote it (by switching the locale for each date)."""
+    day, month = _DAYS[_zoned(value).weekday()], _MONTHS[value.month - 1]
+    return f"{day}, {value.day:02d} {month} {value:%Y %H:%M:%S %z}"
+
+
+def _element(indent: str, name: str, text: str) -> str:
+    """A line holding an element with text (a pretty-printed leaf)."""
+    return f"{indent}<{name}>{_xml_text(text)}</{name}>\n"
+
+
+def _empty(indent: str, name: str, attributes: Iterable[tuple[str, str]]) -> str:
+    """A line holding an empty element with these attributes, in this order."""
+    attrs = "".join(f' {key}="{_xml_attr(value)}"' for key, value in attributes)
+    return f"{indent}<{name}{attrs}/>\n"
+
+
+# --- Atom and RSS -------------------------------------------------------------------
+
+
 def render_atom(feed: Feed, config: Config) -> bytes:
     """The feed as an Atom 1.0 document."""
-    fg = _generator(feed, config, ATOM)
-    for entry in feed.entries:
-        fe = _entry(fg, entry)
-        if entry.summary:
-            fe.summary(entry.summary)
-        if entry.content_html:
-            fe.content(entry.content_html, type="html")
-        elif not entry.summary and entry.related:
-            # Some text for readers that show only content: the related links.
-            fe.content(rss_description(entry), type="html")
-        if entry.author is not None:
-            fe.author(name=entry.author.name)
-    return bytes(fg.atom_str(pretty=True))
+    entries = [atom_entry(entry) for entry in feed.entries]
+    return _encoded_xml("".join([_atom_head(feed, config), *entries, "</feed>\n"]))
 
 
 def render_rss(feed: Feed, config: Config) -> bytes:
     """The feed as an RSS 2.0 document, with Atom, Dublin Core and Media RSS extensions."""
-    fg = _generator(feed, config, RSS)
-    fg.load_extension("dc", atom=False, rss=True)
-    for entry in feed.entries:
-        fe = _entry(fg, entry)
-        fe.guid(entry.id, permalink=True)
-        description = rss_description(entry)
-        if description:
-            fe.description(description, isSummary=True)
-        if entry.content_html:
-            fe.content(entry.content_html)
-        if entry.author is not None:
-            fe.dc.dc_creator(entry.author.name)
-    return bytes(fg.rss_str(pretty=True))
+    items = [rss_item(entry) for entry in feed.entries]
+    return _encoded_xml("".join([_rss_head(feed, config), *items, "  </channel>\n</rss>\n"]))
+
+
+def _atom_head(feed: Feed, config: Config) -> str:
+    """The document up to its first entry: the root, the feed's metadata and links."""
+    self_url = config.feed_url(ATOM.path(feed.name))
+    updated = _feed_date(feed)
+    if not feed.title:
+        raise ValueError("Required fields not set (title)")  # as feedgen
+    namespaces = f' xmlns:media="{MEDIA_NS}"'
+    if feed.archive_of is not None:
+        namespaces += f' xmlns:fh="{FH_NS}"'
+    lang = f' xml:lang="{_xml_attr(config.language)}"' if config.language else ""
+    lines = [
+        _XML_DECLARATION,
+        f'<feed{namespaces} xmlns="{ATOM_NS}"{lang}>\n',
+        _element("  ", "id", self_url),
+        _element("  ", "title", feed.title),
+        _element("  ", "updated", _date(updated)),
+    ]
+    if config.author.name:  # Atom needs a name: feedgen left out an author without one
+        lines.append("  <author>\n")
+        lines.append(_element("    ", "name", config.author.name))
+        if config.author.email:
+            lines.append(_element("    ", "email", config.author.email))
+        if config.author.uri:
+            lines.append(_element("    ", "uri", config.author.uri))
+        lines.append("  </author>\n")
+    lines.append(
+        _empty("  ", "link", [("href", self_url), ("rel", "self"), ("type", ATOM.media_type)])
+    )
+    lines.append(
+        _empty(
+            "  ", "link", [("href", config.home_url), ("rel", "alternate"), ("type", "text/html")]
+        )
+    )
+    lines += _feed_links(feed, config, ATOM, "link")
+    lines.append("  <generator>feedpub</generator>\n")  # no version: bytes stay put
+    if feed.description:
+        lines.append(_element("  ", "subtitle", feed.description))
+    return "".join(lines)
+
+
+def _rss_head(feed: Feed, config: Config) -> str:
+    """The document up to its first item: the root, the channel's metadata and links."""
+    updated = _feed_date(feed)
+    missing = [
+        name
+        for name, value in (
+            ("title", feed.title),
+            ("link", config.home_url),
+            ("description", feed.description),
+        )
+        if not value
+    ]
+    if missing:
+        raise ValueError(f"Required fields not set ({', '.join(missing)})")  # as feedgen
+    fh = f' xmlns:fh="{FH_NS}"' if feed.archive_of is not None else ""
+    self_url = config.feed_url(RSS.path(feed.name))
+    lines = [
+        _XML_DECLARATION,
+        f'<rss xmlns:media="{MEDIA_NS}"{fh} xmlns:dc="{DC_NS}" xmlns:atom="{ATOM_NS}" '
+        f'xmlns:content="{CONTENT_NS}" version="2.0">\n',
+        "  <channel>\n",
+        _element("    ", "title", feed.title),
+        _element("    ", "link", config.home_url),  # the site, never the feed
+        _element("    ", "description", feed.description),
+        _empty(
+            "    ", "atom:link", [("href", self_url), ("rel", "self"), ("type", RSS.media_type)]
+        ),
+        *_feed_links(feed, config, RSS, "atom:link"),
+        "    <docs>http://www.rssboard.org/rss-specification</docs>\n",
+        "    <generator>feedpub</generator>\n",
+    ]
+    if config.language:
+        lines.append(_element("    ", "language", config.language))
+    lines.append(_element("    ", "lastBuildDate", _rfc822(updated)))
+    return "".join(lines)
+
+
+def _feed_date(feed: Feed) -> datetime:
+    if feed.updated_at is None:
+        # select never plans an empty feed, and a feed's date never comes from the clock.
+        raise ValueError(f"feed {feed.name!r} has no entries, so it has no date")
+    return feed.updated_at
+
+
+def _feed_links(feed: Feed, config: Config, fmt: Format, tag: str) -> list[str]:
+    """The feed's links beyond self and alternate: WebSub's hub, and RFC 5005's links
+    between a feed and its archive pages, with the `fh:archive` mark on an archive."""
+    indent = "  " if fmt is ATOM else "    "
+    links = []
+    if config.hub:
+        links.append(("hub", config.hub))
+    if feed.archive_of is not None:
+        links.append(("current", config.feed_url(fmt.path(feed.archive_of))))
+    if feed.prev_archive is not None:
+        links.append(("prev-archive", config.feed_url(fmt.path(feed.prev_archive))))
+    lines = [_empty(indent, tag, [("rel", rel), ("href", href)]) for rel, href in links]
+    if feed.archive_of is not None:
+        lines.append(f"{indent}<fh:archive/>\n")
+    return lines
+
+
+def atom_entry(entry: Entry) -> str:
+    """One entry of an Atom feed, as lines of the document: the same in every feed."""
+    if not (entry.id and entry.title):
+        raise ValueError("Required fields not set")  # as feedgen: Atom needs both
+    author = entry.author.name if entry.author is not None else ""
+    if entry.content_html:
+        content = entry.content_html
+    elif not entry.summary and entry.related:
+        content = rss_description(entry)  # for readers that show only content
+    else:
+        content = ""
+    return "".join(
+        [
+            f"  <entry>\n    <id>{_xml_text(entry.id)}</id>\n",
+            f"    <title>{_xml_text(entry.title)}</title>\n",
+            f"    <updated>{_date(entry.updated_at)}</updated>\n",
+            f"    <author>\n      <name>{_xml_text(author)}</name>\n    </author>\n"
+            if author
+            else "",
+            f'    <content type="html">{_xml_text(content)}</content>\n' if content else "",
+            f'    <link href="{_xml_attr(entry.link)}"/>\n',  # the alternate link
+            f"    <summary>{_xml_text(entry.summary)}</summary>\n" if entry.summary else "",
+            *[f'    <category term="{_xml_attr(topic)}"/>\n' for topic in entry.categories],
+            f"    <published>{_date(entry.published_at)}</published>\n",
+            _thumbnail(entry.thumbnail, "    ") if entry.thumbnail is not None else "",
+            _entry_links(entry, "    <link"),
+            "  </entry>\n",
+        ]
+    )
+
+
+def rss_item(entry: Entry) -> str:
+    """One item of an RSS feed, as lines of the document: the same in every feed."""
+    description = rss_description(entry)
+    content = entry.content_html
+    if not (entry.title or description or content):
+        raise ValueError("Required fields not set")  # as feedgen
+    if description and content:
+        text = (
+            f"      <description>{_xml_text(description)}</description>\n"
+            f"      <content:encoded>{_xml_text(content)}</content:encoded>\n"
+        )
+    elif description or content:  # feedgen's choice: the body when there is no other
+        text = f"      <description>{_xml_text(description or content)}</description>\n"
+    else:
+        text = ""
+    _zoned(entry.updated_at)  # not written in RSS, but refused without a zone as in Atom
+    return "".join(
+        [
+            "    <item>\n",
+            f"      <title>{_xml_text(entry.title)}</title>\n" if entry.title else "",
+            f"      <link>{_xml_text(entry.link)}</link>\n" if entry.link else "",
+            text,
+            f'      <guid isPermaLink="true">{_xml_text(entry.id)}</guid>\n' if entry.id else "",
+            *[f"      <category>{_xml_text(topic)}</category>\n" for topic in entry.categories],
+            f"      <pubDate>{_rfc822(entry.published_at)}</pubDate>\n",
+            _thumbnail(entry.thumbnail, "      ") if entry.thumbnail is not None else "",
+            _entry_links(entry, "      <atom:link"),
+            f"      <dc:creator>{_xml_text(entry.author.name)}</dc:creator>\n"
+            if entry.author is not None
+            else "",
+            "    </item>\n",
+        ]
+    )
+
+
+def _thumbnail(image: Image, indent: str) -> str:
+    """Media RSS's thumbnail, directly in the entry (no `media:group`), sizes as text."""
+    url = f' url="{_xml_attr(image.url)}"' if image.url else ""
+    height = f' height="{image.height}"' if image.height else ""
+    width = f' width="{image.width}"' if image.width else ""
+    return f"{indent}<media:thumbnail{url}{height}{width}/>\n"
+
+
+def _entry_links(entry: Entry, start: str) -> str:
+    """The entry's `via` link and its related entries' links, with their `rel`; `start`
+    is each line up to its attributes (indent and tag)."""
+    via = f'{start} rel="via" href="{_xml_attr(entry.via)}"/>\n' if entry.via else ""
+    related = [
+        f'{start} rel="related" href="{_xml_attr(link.href)}" title="{_xml_attr(link.title)}"/>\n'
+        if link.title
+        else f'{start} rel="related" href="{_xml_attr(link.href)}"/>\n'
+        for link in entry.related
+    ]
+    return via + "".join(related)
 
 
 def rss_description(entry: Entry) -> str:
@@ -148,65 +350,6 @@ def rss_description(entry: Entry) -> str:
         )
         parts.append(f"<p>Related:</p><ul>{items}</ul>")
     return "".join(parts)
-
-
-def _generator(feed: Feed, config: Config, fmt: Format) -> FeedGenerator:
-    self_url = config.feed_url(fmt.path(feed.name))
-    fg = FeedGenerator()
-    fg.load_extension("media")
-    fg.register_extension("feedpub", _FeedLinks, _EntryLinks)
-    fg.id(self_url)
-    fg.title(feed.title)
-    fg.description(feed.description)
-    # The self link first and the alternate last: RSS's <link> is the last one added.
-    fg.link(href=self_url, rel="self", type=fmt.media_type)
-    fg.link(href=config.home_url, rel="alternate", type="text/html")
-    links: _FeedLinks = fg.feedpub
-    if config.hub:
-        links.add("hub", config.hub)
-    if feed.archive_of is not None:
-        links.archive = True
-        links.add("current", config.feed_url(fmt.path(feed.archive_of)))
-    if feed.prev_archive is not None:
-        links.add("prev-archive", config.feed_url(fmt.path(feed.prev_archive)))
-    author = {"name": config.author.name}
-    if config.author.email:
-        author["email"] = config.author.email
-    if config.author.uri:
-        author["uri"] = config.author.uri
-    fg.author(author)
-    if config.language:
-        fg.language(config.language)
-    if feed.updated_at is None:
-        # feedgen would fill in the clock; select never plans an empty feed.
-        raise ValueError(f"feed {feed.name!r} has no entries, so it has no date")
-    fg.updated(feed.updated_at)  # also lastBuildDate; never the clock
-    fg.generator("feedpub")
-    return fg
-
-
-def _entry(fg: FeedGenerator, entry: Entry) -> FeedEntry:
-    fe = fg.add_entry(order="append")
-    fe.id(entry.id)
-    fe.title(entry.title)
-    fe.link(href=entry.link, rel="alternate")
-    fe.published(entry.published_at)
-    fe.updated(entry.updated_at)
-    for topic in entry.categories:
-        fe.category(term=topic)
-    if entry.thumbnail is not None:
-        thumbnail = {"url": entry.thumbnail.url}
-        if entry.thumbnail.width:
-            thumbnail["width"] = str(entry.thumbnail.width)
-        if entry.thumbnail.height:
-            thumbnail["height"] = str(entry.thumbnail.height)
-        fe.media.thumbnail(thumbnail, group=None)
-    links: _EntryLinks = fe.feedpub
-    if entry.via:
-        links.add("via", entry.via)
-    for link in entry.related:
-        links.add("related", link.href, link.title)
-    return fe
 
 
 def render_json(feed: Feed, config: Config) -> bytes:
@@ -230,49 +373,66 @@ def render_json(feed: Feed, config: Config) -> bytes:
             "archive": True,
             "current": config.feed_url(JSON.path(feed.archive_of)),
         }
-    # The head indented, each item on a line of its own: diffs stay readable, and
-    # the items (nearly all of the bytes) go through json's C encoder, which indenting
-    # would turn off.
+    # The head indented, each item on a line of its own: diffs stay readable.
     if not feed.entries:
         document["items"] = []
         return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
     head = json.dumps(document, ensure_ascii=False, indent=2)
     assert head.endswith("\n}")
-    items = ",\n".join(
-        "    " + json.dumps(_json_item(entry), ensure_ascii=False) for entry in feed.entries
-    )
+    items = ",\n".join([json_item(entry) for entry in feed.entries])
     return f'{head[:-2]},\n  "items": [\n{items}\n  ]\n}}\n'.encode()
 
 
-def _json_item(entry: Entry) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": entry.id, "url": entry.link}
-    if entry.via:
-        item["external_url"] = entry.via
-    item["title"] = entry.title
-    if entry.summary:
-        item["summary"] = entry.summary
-    # Every item needs content: the body, else the summary and related links as HTML.
-    content = entry.content_html or rss_description(entry)
-    if content:
-        item["content_html"] = content
-    else:
-        item["content_text"] = entry.title
-    item["date_published"] = entry.published_at.isoformat()
-    item["date_modified"] = entry.updated_at.isoformat()
-    if entry.thumbnail is not None:
-        item["image"] = entry.thumbnail.url
-    if entry.categories:
-        item["tags"] = list(entry.categories)
-    if entry.author is not None:
-        item["authors"] = [_json_author(entry.author.name, f"https://{entry.author.domain}/")]
-    extension: dict[str, Any] = {}
-    if entry.author is not None:
-        extension["provider"] = {"name": entry.author.name, "domain": entry.author.domain}
-    if entry.related:
-        extension["related"] = [{"url": link.href, "title": link.title} for link in entry.related]
-    if extension:
-        item["_feedpub"] = extension
-    return item
+# A string as JSON, quoted and escaped, as json.dumps(ensure_ascii=False) writes it
+# (the same C function).
+_string = encode_basestring
+
+
+def json_item(entry: Entry) -> str:
+    """One item of a JSON Feed, as its line of the document: the same in every feed.
+
+    Written as `json.dumps(item, ensure_ascii=False)` wrote the item's dict (key order,
+    `", "` and `": "` separators), each string by json's own encoder: the items are
+    nearly all of the bytes, and a dict per item, encoded by a fresh encoder, cost
+    several times more.
+    """
+    content = entry.content_html or rss_description(entry)  # every item needs content
+    author = entry.author
+    related = ", ".join(
+        [
+            f'{{"url": {_string(link.href)}, "title": {_string(link.title)}}}'
+            for link in entry.related
+        ]
+    )
+    extension = [
+        f'"provider": {{"name": {_string(author.name)}, "domain": {_string(author.domain)}}}'
+        if author is not None
+        else "",
+        f'"related": [{related}]' if related else "",
+    ]
+    return "".join(
+        [
+            f'    {{"id": {_string(entry.id)}, "url": {_string(entry.link)}',
+            f', "external_url": {_string(entry.via)}' if entry.via else "",
+            f', "title": {_string(entry.title)}',
+            f', "summary": {_string(entry.summary)}' if entry.summary else "",
+            f', "content_html": {_string(content)}'
+            if content
+            else f', "content_text": {_string(entry.title)}',
+            f', "date_published": {_string(entry.published_at.isoformat())}',
+            f', "date_modified": {_string(entry.updated_at.isoformat())}',
+            f', "image": {_string(entry.thumbnail.url)}' if entry.thumbnail is not None else "",
+            f', "tags": [{", ".join([_string(t) for t in entry.categories])}]'
+            if entry.categories
+            else "",
+            f', "authors": [{{"name": {_string(author.name)}, '
+            f'"url": {_string(f"https://{author.domain}/")}}}]'
+            if author is not None
+            else "",
+            f', "_feedpub": {{{", ".join(filter(None, extension))}}}' if any(extension) else "",
+            "}",
+        ]
+    )
 
 
 def _json_author(name: str, url: str | None) -> dict[str, str]:

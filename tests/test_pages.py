@@ -3,6 +3,7 @@ that exist, and with every piece of text from the records shown as text."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import replace
@@ -14,11 +15,14 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from conftest import ROOT, BuiltSite, article, parse_feed, write_record
 from feedlint import atom_entries
 from feedpub import Config, build, load_config
+from feedpub.pages import _attr, _text
 from feedpub.render import SECTIONS
 
 MEDIA_TYPES = {
@@ -595,3 +599,11 @@ def test_pages_link_only_to_formats_that_were_built(
     for item in index.xpath("//main//li[@class='feed']"):
         assert [a.text for a in item.xpath("p[@class='formats']/a")] == [LABELS[s] for s in enabled]
         assert bool(item.xpath("h3/a")) == ("html" in formats)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.characters() | st.sampled_from(["&", "<", ">", '"', "'", "&amp;"])).map("".join))
+def test_page_escapes_are_html_escape(text: str) -> None:
+    """Pages escape as `html.escape` does, written out for speed."""
+    assert _text(text) == html.escape(text, quote=False)
+    assert _attr(text) == html.escape(text)
