@@ -140,13 +140,13 @@ def _empty(indent: str, name: str, attributes: Iterable[tuple[str, str]]) -> str
 
 def render_atom(feed: Feed, config: Config) -> bytes:
     """The feed as an Atom 1.0 document."""
-    entries = [atom_entry(entry) for entry in feed.entries]
+    entries = [_atom_entry(entry) for entry in feed.entries]
     return _encoded_xml("".join([_atom_head(feed, config), *entries, "</feed>\n"]))
 
 
 def render_rss(feed: Feed, config: Config) -> bytes:
     """The feed as an RSS 2.0 document, with Atom, Dublin Core and Media RSS extensions."""
-    items = [rss_item(entry) for entry in feed.entries]
+    items = [_rss_item(entry) for entry in feed.entries]
     return _encoded_xml("".join([_rss_head(feed, config), *items, "  </channel>\n</rss>\n"]))
 
 
@@ -251,7 +251,7 @@ def _feed_links(feed: Feed, config: Config, fmt: Format, tag: str) -> list[str]:
     return lines
 
 
-def atom_entry(entry: Entry) -> str:
+def _atom_entry(entry: Entry) -> str:
     """One entry of an Atom feed, as lines of the document: the same in every feed."""
     if not (entry.id and entry.title):
         raise ValueError("Required fields not set")  # as feedgen: Atom needs both
@@ -282,7 +282,7 @@ def atom_entry(entry: Entry) -> str:
     )
 
 
-def rss_item(entry: Entry) -> str:
+def _rss_item(entry: Entry) -> str:
     """One item of an RSS feed, as lines of the document: the same in every feed."""
     description = rss_description(entry)
     content = entry.content_html
@@ -379,7 +379,7 @@ def render_json(feed: Feed, config: Config) -> bytes:
         return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
     head = json.dumps(document, ensure_ascii=False, indent=2)
     assert head.endswith("\n}")
-    items = ",\n".join([json_item(entry) for entry in feed.entries])
+    items = ",\n".join([_json_item(entry) for entry in feed.entries])
     return f'{head[:-2]},\n  "items": [\n{items}\n  ]\n}}\n'.encode()
 
 
@@ -388,7 +388,7 @@ def render_json(feed: Feed, config: Config) -> bytes:
 _string = encode_basestring
 
 
-def json_item(entry: Entry) -> str:
+def _json_item(entry: Entry) -> str:
     """One item of a JSON Feed, as its line of the document: the same in every feed.
 
     Written as `json.dumps(item, ensure_ascii=False)` wrote the item's dict (key order,
