@@ -6,23 +6,33 @@ schema converts them, every key keeps its line for error messages, and no tag ca
 construct an object. Aliases are followed with a budget, so an alias bomb is an
 error and not a memory blow-up.
 
-Most front matter is a few dozen lines of `key: value` and `- item` in block style.
-`_quick` reads exactly that shape in one pass, several times faster than building
-LibYAML's node tree, and gives up (returns `_UNSURE`) at the first line outside it:
-flow collections other than `[]` and `{}`, multi-line scalars, escapes it does not
-know, anchors, tags, comments after plain values, duplicate keys, unusual characters.
-LibYAML then reads the whole text, so it stays the authority on everything the quick
-reader does not handle, and on every error message. Line numbers are looked up, by composing the
+Most front matter is read by rapidyaml instead (`_fast`): ryml (C++) parses the text
+into its tree and writes the tree as JSON, and msgspec reads that JSON; the numbers and
+booleans ryml writes bare are turned back into the text written. That is several times
+faster than LibYAML's node tree. Where ryml (YAML 1.2, lenient in places) may read a
+text otherwise than LibYAML, or its JSON may not tell what was written, `_fast` gives up
+(returns `_UNSURE`): tabs and other unusual characters, block scalars, tags, anchors and
+aliases, duplicate keys, `nan`, `-0`, and each case the differential test found
+(tests/test_yamltext_fast.py). LibYAML then reads the whole text, so it stays the
+authority on everything the fast path does not take, and on every error message; this
+module holds no YAML grammar of its own. Line numbers are looked up, by composing the
 text with LibYAML, only when a problem needs one.
 """
 
 from __future__ import annotations
 
+import ctypes
 import re
+import threading
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import repeat
+from typing import Any
 
+import msgspec
+import ryml  # type: ignore[import-untyped]
 import yaml
+from ryml import _ryml
 
 if not yaml.__with_libyaml__:  # pragma: no cover - depends on how PyYAML was built
     raise ImportError(
@@ -94,7 +104,7 @@ class Document:
 
 def parse_yaml(text: str) -> Document:
     """Parse one YAML document safely; raise `YamlError` for anything unusable."""
-    value = _quick(text)
+    value = _fast(text)
     if value is not _UNSURE:
         return Document(value, text)  # type: ignore[arg-type]
     # LibYAML also breaks lines at a lone CR, NEL, U+2028 and U+2029; people count "\n".
@@ -266,193 +276,283 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
 
 
-# --- the quick reader ------------------------------------------------------------
+# --- the fast path: rapidyaml ----------------------------------------------------------
 
-_UNSURE = object()  # what _quick returns for text it leaves to LibYAML
-# Anything but a line feed and the printable characters LibYAML reads as they are:
-# tabs, CR, NEL, U+2028/U+2029, the BOM and control characters all go to LibYAML.
-_QUICK_CHARS = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
-# The longest key the quick reader takes (LibYAML allows 1024 characters).
-_MAX_KEY = 201
-_DOUBLE = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"(?: +#.*)?\Z')
-_SINGLE = re.compile(r"'([^']*(?:''[^']*)*)'(?: +#.*)?\Z")
-_ESCAPE = re.compile(r"\\(?:([0abtnvfre \"/\\N_LP])|x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4}))")
-_ESCAPES = {
-    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f",
-    "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\",
-    "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029",
-}  # fmt: skip
-# First characters that make a plain scalar something else (or something we leave).
-_INDICATORS = frozenset("?:,[]{}#&*!|>'\"%@`")
-_QUICK_DEPTH = 32
+_UNSURE = object()  # what _fast returns for text it leaves to LibYAML
 
 
 class _Unsure(Exception):
-    """The quick reader met something it leaves to LibYAML."""
+    """The fast path met something it leaves to LibYAML."""
 
 
-def _quick(text: str) -> Value | object:
-    """`text` as `_Converter` would give it, for block-style text of keys, items and
-    one-line scalars; `_UNSURE` for anything else."""
-    if len(text) > 1_000_000 or _QUICK_CHARS.search(text):
-        return _UNSURE
-    # Each line: (indent, key, raw value). A key of None is a sequence entry, whose
-    # raw value is its scalar, or None when the item is a block (a mapping can begin
-    # on the entry's own line: it is the next token, at a deeper column).
-    tokens: list[tuple[int, str | None, str | None]] = []
-    for line in text.split("\n"):
-        content = line.lstrip(" ")
-        if not content or content[0] == "#":
-            continue
-        indent = len(line) - len(content)
-        content = content.rstrip(" ")
-        if content[0] == "-" and (len(content) == 1 or content[1] == " "):
-            rest = content[1:].lstrip(" ")
-            pair = _key_and_value(rest)
-            if pair is not None:
-                tokens.append((indent, None, None))
-                indent += len(content) - len(rest)
-            elif not rest:
-                tokens.append((indent, None, None))
-                continue
-            elif rest[0] == "#":
-                return _UNSURE
-            else:
-                tokens.append((indent, None, rest))
-                continue
-        else:
-            pair = _key_and_value(content)
-            if pair is None:
-                return _UNSURE
-        key, raw = pair
-        tokens.append((indent, key, raw if raw and raw[0] != "#" else None))
-    if not tokens or tokens[0][0] != 0 or tokens[0][1] is None or len(tokens) > _MAX_NODES // 2:
-        return _UNSURE
+class _PlainNull(Exception):
+    """A string `~`, `Null` or `NULL`: ryml writes the plain ones, nulls, as strings."""
+
+
+def _fast(text: str) -> Value | object:
+    """`text` as `_Converter` would give it, read by rapidyaml; `_UNSURE` where that
+    may differ from LibYAML's reading, and for every error."""
     try:
-        value, end = _quick_map(tokens, 0, 0, 0)
-    except _Unsure:
+        data = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate
         return _UNSURE
-    return value if end == len(tokens) else _UNSURE
+    lines = b"\n" + data  # every line, the first too, begins after a line feed
+    if _odd(data, lines):
+        return _UNSURE
+    reader = _READER
+    try:
+        if not reader.parse(data, maybe_properties=_starts_node(lines, b"!&*")):
+            return _UNSURE
+        try:
+            return reader.values(nulls_read=False)
+        except _PlainNull:
+            reader.empty_plain_nulls()
+            return reader.values(nulls_read=True)
+    except (_Unsure, RuntimeError, msgspec.DecodeError):  # ryml's errors, made quiet
+        return _UNSURE
+    finally:
+        if len(data) > 8192:  # only a text as long can grow the tree past its limits
+            reader.release()
 
 
-Tokens = list[tuple[int, str | None, str | None]]
+# --- where ryml reads otherwise: each case was found by the differential test ---------
+
+# Any character but a line feed and the printable ones: tabs, CR, NEL, U+2028 and U+2029
+# (line breaks in YAML 1.1, not in ryml's 1.2), the BOM and controls (searched in what
+# is left of the UTF-8 text once printable ASCII is taken out, usually a few letters).
+_ODD_CHARS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
+# LibYAML refuses a key that runs over 1024 characters to its `:`, ryml does not. Keys
+# over 100 characters go to LibYAML; one shorter runs as far only with escapes or
+# many spaces before its `:`, on a line over 1024 characters.
+_LONG_KEY = 100
+_LONG_LINE = re.compile(b"\n[^\n]{1025}")
+_COLON_BEFORE_FLOW = re.compile(rb":[,?\[\]{}:]")
+# A sequence entry that is a quoted scalar or a flow collection but not alone on its
+# line. ryml reads `- "a" b: c` (and the like over lines) in a sequence at its key's
+# indentation as the entry "a" and a key `b` of the mapping above; LibYAML refuses it.
+_ENTRY_NOT_ALONE = re.compile(
+    rb"""\n *- +(?=["'\[{])"""
+    rb"""(?!(?:"[^"\\\n]*"|'[^'\n]*'|\[[^\[\]{}#\n]*\]|\{[^\[\]{}#\n]*\}) *(?:\n|\Z))"""
+)
 
 
-def _key_and_value(content: str) -> tuple[str, str] | None:
-    """`key: value` (or `key:`) split, for a plain key of ASCII letters, digits, `_`
-    and `-` (not first); None for anything else. `content` has no trailing spaces."""
-    colon = content.find(":")
-    if colon <= 0 or colon > _MAX_KEY:
-        return None
-    key = content[:colon]
-    if not key.isascii() or key[0] == "-" or not key.replace("-", "_").isidentifier():
-        return None
-    if colon + 1 == len(content):
-        return key, ""
-    if content[colon + 1] != " ":
-        return None
-    return key, content[colon + 2 :].lstrip(" ")
+def _odd(data: bytes, lines: bytes) -> bool:
+    """Whether `data` (`lines` is a line feed and `data`) has something ryml reads
+    otherwise than LibYAML."""
+    if len(data) > 1_000_000:
+        return True
+    rest = data.translate(None, _PRINTABLE_ASCII)
+    if rest and _ODD_CHARS.search(rest.decode()):
+        return True
+    return (
+        # The escapes \L and \P: ryml may fold a line break escaped before them.
+        (b"\\" in data and (b"\\L" in data or b"\\P" in data))
+        # A document end: LibYAML refuses what follows it.
+        or b"\n..." in lines
+        or ((b"\\" in data or b" " * 20 in data) and _LONG_LINE.search(lines) is not None)
+        # `%` (a directive, at a line's start), `@` and a backquote, which LibYAML
+        # refuses and ryml takes as text; block scalars (`|`, `>`), whose spaces the two
+        # count differently.
+        or _starts_node(lines, b"|>%@`")
+        # `]` or `}` where a block node may begin, which LibYAML refuses and ryml takes as
+        # text, or right after `:` (`[x:]`), which LibYAML refuses and ryml takes as a key.
+        or _starts_node(lines, b"]}", right_after=b"\n:")
+        # A flow collection, not empty, with a comment (in one ryml reads ` #` as text)
+        # or a `:` before a flow indicator (LibYAML refuses `[x:,y]`, ryml reads a key).
+        or (
+            _starts_node(lines, b"[{", not_before=b"]}")
+            and (b"#" in data or _COLON_BEFORE_FLOW.search(data) is not None)
+        )
+        or _ENTRY_NOT_ALONE.search(lines) is not None
+    )
 
 
-def _quick_block(tokens: Tokens, i: int, depth: int) -> tuple[Value, int]:
-    if depth > _QUICK_DEPTH:
-        raise _Unsure
-    indent, key, _ = tokens[i]
-    if key is None:
-        return _quick_seq(tokens, i, indent, depth)
-    return _quick_map(tokens, i, indent, depth)
+def _starts_node(
+    lines: bytes, chars: bytes, right_after: bytes = b"\n:,[{", not_before: bytes = b""
+) -> bool:
+    """Whether one of `chars` is where a node may begin in `lines` (text after a line
+    feed): right after one of `right_after`, after one of those or `-`, `?`, `:` and a
+    space, or after two spaces (more than needed, but cheap to find); and not right
+    before one of `not_before`."""
+    after_blank = right_after + b"-?: "
+    for char in chars:
+        at = lines.find(char)
+        while at > 0:  # bytes.find finds the character at C speed
+            before = lines[at - 1]
+            after = lines[at + 1 : at + 2]
+            if (before in right_after or (before == 0x20 and lines[at - 2] in after_blank)) and (
+                not after or after not in not_before
+            ):
+                return True
+            at = lines.find(char, at + 1)
+    return False
 
 
-def _quick_map(tokens: Tokens, i: int, indent: int, depth: int) -> tuple[Value, int]:
-    mapping: dict[str, Value] = {}
-    end = len(tokens)
-    while i < end:
-        at, key, raw = tokens[i]
-        if at != indent or key is None:
-            break
-        if key in mapping:
-            raise _Unsure  # LibYAML's reading reports the duplicate with its line
-        i += 1
-        if raw is not None:
-            mapping[key] = _quick_scalar(raw)
-        elif i < end and tokens[i][0] > indent:
-            mapping[key], i = _quick_block(tokens, i, depth + 1)
-        elif i < end and tokens[i][0] == indent and tokens[i][1] is None:
-            mapping[key], i = _quick_seq(tokens, i, indent, depth + 1)  # "key:\n- item"
-        else:
-            mapping[key] = None
-    return mapping, i
+# What a key or a string read from ryml's JSON may not begin with: `,`, which LibYAML
+# does not let a plain scalar begin with and ryml does, and `:` and `?`, which LibYAML
+# reads as indicators in flow context (these are common in text: looking for them
+# where a node may begin would cost more). Quoted ones go to LibYAML too.
+_ODD_FIRST = frozenset(",:?")
+# Strings ryml writes for plain scalars LibYAML keeps as written: `nan` as ".nan" and
+# `-inf` as "-.inf" (and their other spellings), which are also what it writes for the
+# quoted ones; and keys ryml writes as strings whatever they are.
+_NANS = frozenset((".nan", ".inf", "-.inf"))
+_NULL_TEXTS = frozenset(("~", "Null", "NULL"))  # plain ones are None, quoted ones text
+_CHECK_FIRST = _ODD_FIRST | {text[0] for text in _NANS | _NULL_TEXTS}
+# A bare `-0` in ryml's JSON (after a space, `,` or `[`, before `,`, `]`, `}` or a line's
+# end): it is read as the integer 0, which is written "0".
+_NEGATIVE_ZERO = re.compile(rb"-0(?<![^ ,\[]-0)(?=[,\]}\n]|\Z)")
 
 
-def _quick_seq(tokens: Tokens, i: int, indent: int, depth: int) -> tuple[Value, int]:
-    items: list[Value] = []
-    end = len(tokens)
-    while i < end:
-        at, key, raw = tokens[i]
-        if at != indent or key is not None:
-            break
-        i += 1
-        if raw is not None:
-            items.append(_quick_scalar(raw))
-        elif i < end and tokens[i][0] > indent:
-            item, i = _quick_block(tokens, i, depth + 1)
-            items.append(item)
-        else:
-            items.append(None)
-    return items, i
+def _read(container: dict[str, Any] | list[Any], nulls_read: bool, zeros: list[int]) -> int:
+    """Turn every scalar in `container` (a dict or list from ryml's JSON, and those in
+    it) into what `_Converter` gives, in place; return how many keys it holds.
 
-
-def _quick_scalar(raw: str) -> Value:
-    first = raw[0]
-    if first == '"' and raw[-1] == '"' and raw.count('"') == 2 and "\\" not in raw:
-        return raw[1:-1]  # nearly every quoted value: nothing to unescape
-    if first == "[" or first == "{":
-        if raw == "[]":
-            return []
-        if raw == "{}":
-            return {}
-        raise _Unsure
-    if first == '"':
-        match = _DOUBLE.match(raw)
-        if match is None:
-            raise _Unsure
-        value = match[1]
-        if "\\" in value:
-            return _unescape(value)
-        return value
-    if first == "'":
-        match = _SINGLE.match(raw)
-        if match is None:
-            raise _Unsure
-        return match[1].replace("''", "'")
-    if (
-        first in _INDICATORS
-        or (first == "-" and (len(raw) == 1 or raw[1] == " "))
-        or ": " in raw
-        or " #" in raw
-        or raw[-1] == ":"
-    ):
-        raise _Unsure
-    return None if raw in _NULLS else raw
-
-
-def _unescape(value: str) -> str:
-    """A double-quoted scalar's escapes, decoded as LibYAML does."""
-    parts = _ESCAPE.split(value)
-    # split gives: text, (name, hex2, hex4) per escape, text, ...
-    if any("\\" in text for text in parts[::4]):
-        raise _Unsure  # an escape the quick reader does not know
-    out = [parts[0]]
-    for k in range(1, len(parts), 4):
-        name, hex2, hex4, text = parts[k : k + 4]
-        if name is not None:
-            out.append(_ESCAPES[name])
-        else:
-            code = int(hex2 or hex4, 16)
-            if 0xD800 <= code <= 0xDFFF:
+    Numbers become the text written, `true` and `false` text; integers 0 are counted
+    in `zeros` (ryml may have read `-0`). Raise `_Unsure` for text ryml may read
+    otherwise than LibYAML and `_PlainNull` for a `~` unless `nulls_read`."""
+    keys = 0
+    if type(container) is dict:
+        keys = len(container)
+        for key in container:
+            if not 0 < len(key) <= _LONG_KEY or key[0] in _ODD_FIRST or key in _NANS:
                 raise _Unsure
-            out.append(chr(code))
-        out.append(text)
-    return "".join(out)
+        entries: Any = container.items()
+    else:
+        entries = enumerate(container)
+    for at, value in entries:
+        kind = type(value)
+        if kind is str:
+            if value[:1] in _CHECK_FIRST:  # one look-up for nearly every string
+                _check_text(value, nulls_read)
+        elif kind is int:
+            if not value:
+                zeros.append(0)
+            container[at] = str(value)
+        elif kind is bool:
+            container[at] = "true" if value else "false"
+        elif kind is dict or kind is list:
+            keys += _read(value, nulls_read, zeros)
+    return keys
+
+
+def _check_text(value: str, nulls_read: bool) -> None:
+    """Raise `_Unsure` or `_PlainNull` for a string `_read` may not take as it is."""
+    if value[0] in _ODD_FIRST or value in _NANS:
+        raise _Unsure
+    if value in _NULL_TEXTS and not nulls_read:
+        raise _PlainNull
+
+
+def _float_text(text: str) -> str:
+    """A JSON number with a fraction or exponent, as the YAML wrote it."""
+    # ryml writes `.5` as 0.5 and `1.` as 1.0: such a number may not be what was written.
+    if text.startswith(("0.", "-0.")) or text.endswith(".0"):
+        raise _Unsure
+    return text
+
+
+_JSON = msgspec.json.Decoder(float_hook=_float_text)
+
+
+# --- ryml, quiet ----------------------------------------------------------------------
+
+# ryml's node flags for tags, anchors and aliases.
+_PROPERTY_BITS = ryml.KEYTAG | ryml.VALTAG | ryml.KEYANCH | ryml.VALANCH | ryml.KEYREF | ryml.VALREF
+
+
+class _Reader(threading.local):
+    """Per thread: a ryml tree whose errors print nothing, reused, and a buffer for the
+    JSON it writes."""
+
+    def __init__(self) -> None:
+        self.tree = _quiet_tree()
+        self.buffer = bytearray(1 << 16)
+
+    def parse(self, data: bytes, maybe_properties: bool) -> bool:
+        """Parse `data` into the tree; False where ryml refuses it, or leave it to
+        LibYAML: several documents, too many nodes, tags, anchors and aliases."""
+        tree = self.tree
+        if tree is None:
+            return False
+        tree.clear()
+        tree.clear_arena()
+        ryml.parse_in_arena(data, tree)
+        size = tree.size()
+        if tree.is_stream(tree.root_id()) or size > _MAX_NODES // 2:
+            return False
+        # ryml's node flags, asked only where one may be: each call costs a microsecond.
+        return not maybe_properties or not any(
+            map(tree.type_has_any, range(size), repeat(_PROPERTY_BITS))
+        )
+
+    def values(self, nulls_read: bool) -> Value:
+        """The tree as plain values; see `_read`."""
+        try:
+            out = ryml.emit_json_in_place(self.tree, self.buffer)
+        except IndexError:  # the buffer is too small: one that fits, with room to spare
+            self.buffer = bytearray(2 * ryml.compute_json_length(self.tree))
+            out = ryml.emit_json_in_place(self.tree, self.buffer)
+        if not out:
+            return None  # an empty document, or only comments
+        box = [_JSON.decode(out)]
+        zeros: list[int] = []
+        keys = _read(box, nulls_read, zeros)
+        # msgspec keeps the last of duplicate keys; each key in ryml's JSON is followed
+        # by `": ` (and a `": ` in a string by an escaped quote), so fewer keys read than
+        # `": ` written means a duplicate (or such a string): LibYAML reports it.
+        if keys != self.buffer.count(b'": ', 0, len(out)):
+            raise _Unsure
+        if zeros and _NEGATIVE_ZERO.search(out):
+            raise _Unsure
+        return box[0]  # type: ignore[no-any-return]
+
+    def empty_plain_nulls(self) -> None:
+        """Make plain `~`, `Null` and `NULL` empty, so ryml writes them as null."""
+        tree = self.tree
+        if tree is None:  # pragma: no cover - parse() gave False, nothing was read
+            return
+        for node in range(tree.size()):
+            if tree.is_val_plain(node) and tree.val(node) in (b"~", b"Null", b"NULL"):
+                tree._set_val(node, None)
+
+    def release(self) -> None:
+        """Let go of a huge document's memory: a tree keeps what it has grown to."""
+        tree = self.tree
+        if tree is not None and (tree.capacity() > 4096 or tree.arena_capacity() > 1 << 20):
+            self.tree = _quiet_tree()
+
+
+def _quiet_tree() -> ryml.Tree | None:
+    """A ryml tree whose errors raise without printing; None where that cannot be had.
+
+    ryml's default error handlers write the error to stderr before they throw, and its
+    Python module offers no way to change them. A tree copies the global handlers when
+    it is made, so we set handlers that throw a C++ exception (`std::bad_alloc`, which
+    the module raises as RuntimeError) without a word, make the tree and put the global
+    handlers back. Without them the fast path is off: a library must not print.
+    """
+    try:
+        lib = ctypes.PyDLL(_ryml.__file__)  # PyDLL: the GIL stays held
+        get_callbacks = lib._ZN2c43yml13get_callbacksEv
+        set_callbacks = lib._ZN2c43yml13set_callbacksERKNS0_9CallbacksE
+        throw = ctypes.cast(lib._ZSt17__throw_bad_allocv, ctypes.c_void_p).value
+    except (OSError, AttributeError):  # pragma: no cover - another build of ryml
+        return None
+    get_callbacks.restype = ctypes.c_void_p
+    set_callbacks.argtypes = [ctypes.c_void_p]
+    # struct Callbacks: user data, allocate, free, then the basic, parse and visit errors.
+    callbacks = ctypes.c_void_p * 6
+    with _QUIET_LOCK:
+        saved = callbacks.from_buffer_copy(callbacks.from_address(get_callbacks()))
+        quiet = callbacks(*saved[:3], throw, throw, throw)
+        set_callbacks(ctypes.addressof(quiet))
+        try:
+            return ryml.Tree()
+        finally:
+            set_callbacks(ctypes.addressof(saved))
+
+
+_QUIET_LOCK = threading.Lock()
+_READER = _Reader()
