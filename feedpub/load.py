@@ -128,12 +128,29 @@ def read_file(path: str) -> tuple[bytes, os.stat_result] | Problem:
             return Problem(path, None, "", "skipped: not a regular file")
         if st.st_size > MAX_FILE_BYTES:
             return _too_large(path, st.st_size)
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(MAX_FILE_BYTES + 1), st
+        return _read_to_end(fd, st.st_size, MAX_FILE_BYTES + 1), st
     except OSError as e:
         return Problem(path, None, "", f"cannot read: {e.strerror or e}")
     finally:
         os.close(fd)
+
+
+def _read_to_end(fd: int, size: int, limit: int) -> bytes:
+    """The bytes from `fd` to the end of its file, at most `limit` of them.
+
+    One read of the `size` the file's stat gave, plus one byte: a buffered read of
+    `limit` would allocate that much for every record. A file that holds more (it grew
+    since, or its stat gives no size, as /proc's do) or less is read on to its end.
+    """
+    data = os.read(fd, min(size + 1, limit))
+    if len(data) == size:  # fewer bytes than asked for: the end of the file
+        return data
+    parts = [data]
+    total = len(data)
+    while total < limit and (more := os.read(fd, min(limit - total, 1 << 16))):
+        parts.append(more)
+        total += len(more)
+    return b"".join(parts)
 
 
 def _too_large(path: str, size: int) -> Problem:
