@@ -193,6 +193,10 @@ class RecordStore:
                 # nofollow: the store is never opened through a link planted in its place.
                 uri = f"{self.path.absolute().as_uri()}?nofollow=1"
                 db = sqlite3.connect(uri, isolation_level=None, timeout=60, uri=True)
+                # A row is about 3 kB (the article): in SQLite's default 4 kB pages each
+                # takes a page of its own; in 16 kB pages five share one, and storing a
+                # cold build's rows takes half the time. Set before WAL, in a new file.
+                db.execute("PRAGMA page_size=16384")
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")

@@ -37,6 +37,12 @@ from feedpub.yamltext import Document, Key, YamlError, parse_yaml
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SPACES = re.compile(r"\s+")
 _DATE_THEN_TIME = re.compile(r"(?:\d{4}-\d{2}-\d{2}|\d{8})(?:[Tt ]|\Z)")
+# The shape nearly every record writes its dates in, always with a zone: ASCII alone,
+# so text that matches is clean as it is.
+_PLAIN_DATE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})\Z"
+)
 # An absolute http(s) URL: scheme, optional user info, a host (name or [IPv6]), an
 # optional port, then anything without whitespace. The host must not be empty.
 _WEB_URL = re.compile(
@@ -46,8 +52,18 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a
 _HANDLER = YAMLHandler()
 # What RFC 3986 allows in a URI besides letters and digits; anything else is escaped.
 _URI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
-_URI_OK = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*\Z")
+# Possessive: a run of safe characters is taken whole, never tried again shorter.
+_URI_OK = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]++|%[0-9A-Fa-f]{2})*+\Z")
 _BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# A URL `is_web_url` accepts and `to_uri` leaves as it is, in one match (each match has
+# a cost of its own): all of it `_URI_OK`, then the head `_WEB_URL` wants. Such text is
+# ASCII without whitespace, so letters are matched in both cases by hand (under (?i),
+# U+017F matches "s") and the rest need not be scanned for whitespace again.
+_PLAIN_WEB_URL = re.compile(
+    f"(?={_URI_OK.pattern})"
+    r"[Hh][Tt][Tt][Pp][Ss]?://(?:[^/?#@]*+@)?(?:\[[0-9A-Fa-f:.]++\]|[^/?#@:\[\]]++)(?::[0-9]*+)?"
+    r"(?:[/?#]|\Z)"
+)
 # Limits that keep one careless (or hostile) record from bloating every feed it is in.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_TEXT = 1_000
@@ -128,12 +144,29 @@ def read_file(path: str) -> tuple[bytes, os.stat_result] | Problem:
             return Problem(path, None, "", "skipped: not a regular file")
         if st.st_size > MAX_FILE_BYTES:
             return _too_large(path, st.st_size)
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(MAX_FILE_BYTES + 1), st
+        return _read_to_end(fd, st.st_size, MAX_FILE_BYTES + 1), st
     except OSError as e:
         return Problem(path, None, "", f"cannot read: {e.strerror or e}")
     finally:
         os.close(fd)
+
+
+def _read_to_end(fd: int, size: int, limit: int) -> bytes:
+    """The bytes from `fd` to the end of its file, at most `limit` of them.
+
+    One read of the `size` the file's stat gave, plus one byte: a buffered read of
+    `limit` would allocate that much for every record. A file that holds more (it grew
+    since, or its stat gives no size, as /proc's do) or less is read on to its end.
+    """
+    data = os.read(fd, min(size + 1, limit))
+    if len(data) == size:  # fewer bytes than asked for: the end of the file
+        return data
+    parts = [data]
+    total = len(data)
+    while total < limit and (more := os.read(fd, min(limit - total, 1 << 16))):
+        parts.append(more)
+        total += len(more)
+    return b"".join(parts)
 
 
 def _too_large(path: str, size: int) -> Problem:
@@ -197,7 +230,13 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | str:
 
 
 class _Fields:
-    """Converts front matter values by the record schema, collecting problems."""
+    """Converts front matter values by the record schema, collecting problems.
+
+    Each converter is given the value as written and where it was written: `at`, the
+    key of the mapping or list that holds it, and `name`, its key there. A value that
+    needs nothing but a few checks costs nothing more; the full key is put together,
+    and the line looked up, only for a problem.
+    """
 
     def __init__(self, path: str, doc: Document, offset: int, body_line: int) -> None:
         self.path = path
@@ -205,50 +244,42 @@ class _Fields:
         self.offset = offset
         self.body_line = body_line
         self.problems: list[Problem] = []
-        # Where keys are looked up: the whole front matter, or one item within it.
-        self.scope: dict[str, Any] = doc.value if isinstance(doc.value, dict) else {}
-        self.prefix: Key = ()
-
-    def within(self, key: Key) -> _Fields:
-        """The same converter looking inside the mapping at `key`."""
-        inner = _Fields.__new__(_Fields)
-        inner.path, inner.doc, inner.offset = self.path, self.doc, self.offset
-        inner.body_line, inner.problems = self.body_line, self.problems
-        inner.scope = self.get(key)
-        inner.prefix = (*self.prefix, *key)
-        return inner
+        self.front: dict[str, Any] = doc.value if isinstance(doc.value, dict) else {}
 
     def report(self, key: Key, message: str, severity: Severity = "error") -> None:
-        full = (*self.prefix, *key)
-        line = self.doc.line(*full)
+        line = self.doc.line(*key)
         self.problems.append(
-            Problem(self.path, self.offset + line if line else 1, _dotted(full), message, severity)
+            Problem(self.path, self.offset + line if line else 1, _dotted(key), message, severity)
         )
-
-    def get(self, key: Key) -> Any:
-        if len(key) == 1:
-            return self.scope.get(key[0])  # type: ignore[arg-type]
-        value: Any = self.scope
-        for part in key:
-            if isinstance(value, dict) and isinstance(part, str):
-                value = value.get(part)
-            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
-                value = value[part]
-            else:
-                return None
-        return value
 
     # --- scalars -------------------------------------------------------------
 
     def text(
         self,
-        key: Key,
-        *,
+        value: Any,
+        at: Key,
+        name: str | int,
         required: bool = False,
         severity: Severity = "warning",
         limit: int = MAX_TEXT,
     ) -> str:
-        value = self.get(key)
+        # Printable text without a double space is clean but for its ends (see
+        # `clean_text`): nearly every value, at the cost of these few checks.
+        if (
+            value.__class__ is str
+            and len(value) <= limit
+            and value.isprintable()
+            and "  " not in value
+            and (cleaned := value.strip())
+        ):
+            return cleaned
+        return self._text(value, at, name, required, severity, limit)
+
+    def _text(
+        self, value: Any, at: Key, name: str | int, required: bool, severity: Severity, limit: int
+    ) -> str:
+        """`text` for any value: every check made, every problem reported."""
+        key = (*at, name)
         if value is None:
             if required:
                 self.report(key, "required", "error")
@@ -264,82 +295,115 @@ class _Fields:
             cleaned = cleaned[: limit - 1].rstrip() + "\u2026"
         return cleaned
 
-    def url(self, key: Key, *, required: bool = False, severity: Severity = "warning") -> str:
-        text = self.text(key, required=required, severity=severity, limit=MAX_URL + 1)
+    def url(
+        self,
+        value: Any,
+        at: Key,
+        name: str,
+        required: bool = False,
+        severity: Severity = "warning",
+    ) -> str:
+        # A web URL of URI characters alone is clean text and its own URI: nearly every one.
+        if value.__class__ is str and len(value) <= MAX_URL and _PLAIN_WEB_URL.match(value):
+            return value
+        return self._url(value, at, name, required, severity)
+
+    def _url(self, value: Any, at: Key, name: str, required: bool, severity: Severity) -> str:
+        """`url` for any value: every check made, every problem reported."""
+        text = self.text(value, at, name, required, severity, MAX_URL + 1)
         if not text:
             return ""
         if len(text) > MAX_URL or not is_web_url(text):
             if required:
-                self.report(key, f"not an absolute http(s) URL: {_show(text)}", severity)
+                message = f"not an absolute http(s) URL: {_show(text)}"
             else:
-                self.report(key, f"not an absolute http(s) URL, dropped: {_show(text)}", severity)
+                message = f"not an absolute http(s) URL, dropped: {_show(text)}"
+            self.report((*at, name), message, severity)
             return ""
         return to_uri(text)
 
     def date(
-        self, key: Key, *, required: bool = False, severity: Severity = "error"
+        self,
+        value: Any,
+        at: Key,
+        name: str,
+        required: bool = False,
+        severity: Severity = "error",
     ) -> datetime | None:
-        text = self.text(key, required=required, severity=severity)
+        # A date written in the usual shape, with its zone, and in range: nearly every one.
+        if value.__class__ is str and _PLAIN_DATE.match(value):
+            try:
+                written = datetime.fromisoformat(value)
+                utc = written.astimezone(UTC) if written.tzinfo is not None else None
+            except (ValueError, OverflowError):
+                utc = None
+            if utc is not None and MIN_YEAR <= utc.year <= MAX_YEAR:
+                return utc
+        return self._date(value, at, name, required, severity)
+
+    def _date(
+        self, value: Any, at: Key, name: str, required: bool, severity: Severity
+    ) -> datetime | None:
+        """`date` for any value: every check made, every problem reported."""
+        text = self.text(value, at, name, required, severity)
         if not text:
             return None
         try:
             # fromisoformat takes any character between date and time; ISO 8601 a T.
             if not _DATE_THEN_TIME.match(text):
                 raise ValueError(text)
-            value = datetime.fromisoformat(text)
+            written = datetime.fromisoformat(text)
         except ValueError:
-            self.report(key, f"not a date: {_show(text)}", severity)
+            self.report((*at, name), f"not a date: {_show(text)}", severity)
             return None
         try:
-            utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            utc = written.replace(tzinfo=UTC) if written.tzinfo is None else written.astimezone(UTC)
         except OverflowError:
             utc = None
         # The year is checked in UTC, the zone feeds write in: 1000-01-01T00:00+14:00
         # is in the year 999 there.
         if utc is None or not MIN_YEAR <= utc.year <= MAX_YEAR:
             message = f"not a date from {MIN_YEAR} to {MAX_YEAR} in UTC: {_show(text)}"
-            self.report(key, message, severity)
+            self.report((*at, name), message, severity)
             return None
-        if value.tzinfo is None:
-            self.report(key, "no time zone, taken as UTC", "warning")
+        if written.tzinfo is None:
+            self.report((*at, name), "no time zone, taken as UTC", "warning")
         return utc
 
-    def integer(self, key: Key) -> int | None:
-        value = self.get(key)
+    def integer(self, value: Any, at: Key, name: str) -> int | None:
         if value is None or value == "":
             return None
-        try:
-            if not isinstance(value, str):
-                raise ValueError
-            return int(value.strip())
-        except ValueError:
-            self.report(key, f"not a whole number, dropped: {_show(value)}", "warning")
-            return None
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+        self.report((*at, name), f"not a whole number, dropped: {_show(value)}", "warning")
+        return None
 
-    def flag(self, key: Key, default: bool) -> bool:
-        value = self.get(key)
+    def flag(self, value: Any, at: Key, name: str, default: bool) -> bool:
         if value is None:
             return default
         if isinstance(value, str) and (value in _TRUE or value in _FALSE):
             return value in _TRUE
-        self.report(key, f"must be true or false: {_show(value)}")
+        self.report((*at, name), f"must be true or false: {_show(value)}")
         return default
 
     # --- structures ----------------------------------------------------------
 
-    def items(self, key: Key, what: str) -> range:
-        """Indexes of the list at `key`; anything else is reported and gives none."""
-        value = self.get(key)
+    def items(self, value: Any, key: Key, what: str) -> range:
+        """Indexes of `value`, the list at `key`; anything else is reported and gives none."""
         if isinstance(value, list):
-            if len(value) > MAX_ITEMS:
-                self.report(key, f"more than {MAX_ITEMS} {what}, only the first kept", "warning")
-            return range(min(len(value), MAX_ITEMS))
+            if len(value) <= MAX_ITEMS:
+                return range(len(value))
+            self.report(key, f"more than {MAX_ITEMS} {what}, only the first kept", "warning")
+            return range(MAX_ITEMS)
         if value is not None:
             self.report(key, f"must be a list of {what}, not {_kind(value)}, ignored", "warning")
         return range(0)
 
-    def provider(self, key: Key, *, required: bool) -> Provider | None:
-        value = self.get(key)
+    def provider(self, value: Any, at: Key, required: bool) -> Provider | None:
+        key = (*at, "provider")
         severity: Severity = "error" if required else "warning"
         if value is None:
             if required:
@@ -350,7 +414,7 @@ class _Fields:
                 key, f"must be a mapping with name and domain, not {_kind(value)}", severity
             )
             return None
-        raw = self.text((*key, "domain"), required=required, severity=severity)
+        raw = self.text(value.get("domain"), key, "domain", required, severity)
         if not raw:
             if not required:
                 self.report(
@@ -361,67 +425,69 @@ class _Fields:
         if domain is None:
             self.report((*key, "domain"), f"not a domain name: {_show(raw)}", severity)
             return None
-        name = self.text((*key, "name"))
+        name = self.text(value.get("name"), key, "name")
         if not name:
             self.report((*key, "name"), "missing, the domain is used as the name", "warning")
         return Provider(name or domain, domain)
 
-    def images(self, key: Key) -> tuple[Image, ...]:
+    def images(self, value: Any, at: Key) -> tuple[Image, ...]:
+        key = (*at, "images")
         images = []
-        for i in self.items(key, "images"):
-            if not isinstance(self.get((*key, i)), dict):
-                self.report(
-                    (*key, i), "an image must be a mapping with url, width, height", "warning"
-                )
+        for i in self.items(value, key, "images"):
+            item = value[i]
+            where = (*key, i)
+            if not isinstance(item, dict):
+                self.report(where, "an image must be a mapping with url, width, height", "warning")
                 continue
-            image = self.within((*key, i))
-            url = image.url(("url",))
+            url = self.url(item.get("url"), where, "url")
             if url:
-                images.append(Image(url, image.integer(("width",)), image.integer(("height",))))
-            elif image.get(("url",)) is None:
-                image.report(("url",), "missing, image dropped", "warning")
+                width = self.integer(item.get("width"), where, "width")
+                images.append(Image(url, width, self.integer(item.get("height"), where, "height")))
+            elif item.get("url") is None:
+                self.report((*where, "url"), "missing, image dropped", "warning")
         return tuple(images)
 
-    def topics(self) -> tuple[str, ...]:
+    def topics(self, value: Any) -> tuple[str, ...]:
         key: Key = ("topics",)
-        if isinstance(self.get(key), str):
+        if isinstance(value, str):
             self.report(key, "one topic where a list was expected, taken as a list", "warning")
-            names = [self.text(key)]
+            names = [self.text(value, (), "topics")]
         else:
-            names = [self.text((*key, i)) for i in self.items(key, "topics")]
+            names = [self.text(value[i], key, i) for i in self.items(value, key, "topics")]
         topics: dict[str, str] = {}
         for i, name in enumerate(names):
             if name:
                 topics.setdefault(topic_key(name), name)
-            elif isinstance(self.get((*key, i)), str):
+            elif isinstance(value, list) and isinstance(value[i], str):
                 self.report((*key, i), "empty topic, dropped", "warning")
         return tuple(topics.values())
 
-    def related(self) -> tuple[Related, ...]:
+    def related(self, value: Any) -> tuple[Related, ...]:
         related = []
-        for i in self.items(("related",), "related items"):
-            if not isinstance(self.get(("related", i)), dict):
-                self.report(
-                    ("related", i), "a related item must be a mapping, item skipped", "warning"
-                )
+        for i in self.items(value, ("related",), "related items"):
+            item = value[i]
+            at = ("related", i)
+            if not isinstance(item, dict):
+                self.report(at, "a related item must be a mapping, item skipped", "warning")
                 continue
-            item = self.within(("related", i))
-            title = item.text(("title",))
-            url = item.url(("webUrl",))
+            title = self.text(item.get("title"), at, "title")
+            url = self.url(item.get("webUrl"), at, "webUrl")
             if not title or not url:
                 missing = "webUrl" if not url else "title"
-                item.report((missing,), "no usable value, related item skipped", "warning")
+                self.report((*at, missing), "no usable value, related item skipped", "warning")
                 continue
             related.append(
-                Related(
-                    title=title,
-                    web_url=url,
-                    published_at=item.date(("publishedDateTime",), severity="warning"),
-                    excerpt=item.text(("excerpt",), limit=MAX_EXCERPT),
-                    type=item.text(("type",)) or None,
-                    provider=item.provider(("provider",), required=False),
-                    quality=item.integer(("quality",)),
-                    images=item.images(("images",)),
+                Related(  # the fields in order: positional arguments cost less
+                    title,
+                    url,
+                    self.date(
+                        item.get("publishedDateTime"), at, "publishedDateTime", False, "warning"
+                    ),
+                    self.text(item.get("excerpt"), at, "excerpt", False, "warning", MAX_EXCERPT),
+                    self.text(item.get("type"), at, "type") or None,
+                    self.provider(item.get("provider"), at, False),
+                    self.integer(item.get("quality"), at, "quality"),
+                    self.images(item.get("images"), at),
                 )
             )
         return tuple(related)
@@ -437,7 +503,7 @@ class _Fields:
     def misspelt_keys(self) -> None:
         """Warn of each unknown key that looks like a known one misspelt; the others
         stay silent, as the README promises."""
-        for key in self.scope:
+        for key in self.front:
             if key in RECORD_KEYS:  # nearly every key: one set lookup, then on
                 continue
             known = close_key(key) if isinstance(key, str) else None
@@ -445,27 +511,28 @@ class _Fields:
                 self.report((key,), f"unknown key; did you mean {known!r}?", "warning")
 
     def article(self, body: str) -> Article | None:
-        title = self.text(("title",), required=True)
-        web_url = self.url(("webUrl",), required=True, severity="error")
-        published_at = self.date(("publishedDateTime",), required=True)
-        provider = self.provider(("provider",), required=True)
-        original_url = self.url(("originalUrl",))
+        get = self.front.get
+        title = self.text(get("title"), (), "title", required=True)
+        web_url = self.url(get("webUrl"), (), "webUrl", required=True, severity="error")
+        published_at = self.date(get("publishedDateTime"), (), "publishedDateTime", True)
+        provider = self.provider(get("provider"), (), required=True)
+        original_url = self.url(get("originalUrl"), (), "originalUrl")
         article = Article(
             path=self.path,
             title=title,
             web_url=web_url,
             published_at=published_at or datetime.min.replace(tzinfo=UTC),
             provider=provider or Provider("", ""),
-            excerpt=self.text(("excerpt",), limit=MAX_EXCERPT),
+            excerpt=self.text(get("excerpt"), (), "excerpt", limit=MAX_EXCERPT),
             original_url=original_url if original_url and original_url != web_url else None,
-            category=self.text(("category",)) or None,
-            type=self.text(("type",)) or None,
-            quality=self.integer(("quality",)),
-            heat=self.integer(("heat",)),
-            published=self.flag(("published",), True),
-            topics=self.topics(),
-            related=self.related(),
-            images=self.images(("images",)),
+            category=self.text(get("category"), (), "category") or None,
+            type=self.text(get("type"), (), "type") or None,
+            quality=self.integer(get("quality"), (), "quality"),
+            heat=self.integer(get("heat"), (), "heat"),
+            published=self.flag(get("published"), (), "published", True),
+            topics=self.topics(get("topics")),
+            related=self.related(get("related")),
+            images=self.images(get("images"), ()),
             body=self.body(body),
         )
         if any(p.is_error for p in self.problems):

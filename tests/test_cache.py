@@ -68,6 +68,18 @@ def test_cache_folder_is_ignored_by_git_and_tagged(cached: Config) -> None:
     assert (cached.cache_dir / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f59")
 
 
+def test_a_new_store_has_pages_that_hold_a_record_each(cached: Config) -> None:
+    """A parsed record's row is about 3 kB: in SQLite's default 4 kB pages each one
+    fills a page of its own, and storing a cold build's rows writes twice as much."""
+    build(cached)
+    db = sqlite3.connect(_store(cached))
+    try:
+        assert db.execute("PRAGMA page_size").fetchone() == (16384,)
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        db.close()
+
+
 def test_warm_build_parses_nothing_and_renders_nothing(
     cached: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -211,7 +223,8 @@ def test_a_store_damaged_between_builds_is_rebuilt_without_a_traceback(
     for suffix in ("-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     data = bytearray(db.read_bytes())
-    data[4 * 4096 :] = b"\xff" * (len(data) - 4 * 4096)  # the header and meta still read
+    page = int.from_bytes(data[16:18], "big")  # the page size, in SQLite's file header
+    data[4 * page :] = b"\xff" * (len(data) - 4 * page)  # the header and meta still read
     db.write_bytes(bytes(data))
     for record in cached.source.glob("*.md"):
         os.utime(record, ns=(10**18, 10**18))  # force the records to be read from it

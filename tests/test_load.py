@@ -728,14 +728,26 @@ def test_a_misspelt_key_warns_once_through_check(tmp_path: Path) -> None:
 def test_the_known_keys_are_the_keys_the_loader_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """RECORD_KEYS is the one list of top-level keys: exactly those `parse_record` reads."""
     read: set[str] = set()
-    original = load._Fields.get
 
-    def get(self: Any, key: Any) -> Any:
-        if not self.prefix:
-            read.add(key[0])
-        return original(self, key)
+    class Watched(dict[str, Any]):
+        """The front matter, noting each key looked up."""
 
-    monkeypatch.setattr(load._Fields, "get", get)
+        def get(self, key: str, default: Any = None) -> Any:
+            read.add(key)
+            return super().get(key, default)
+
+        def __getitem__(self, key: str) -> Any:
+            read.add(key)
+            return super().__getitem__(key)
+
+    real = load.parse_yaml
+
+    def parse_yaml(text: str) -> Any:
+        doc = real(text)
+        doc.value = Watched(doc.value)
+        return doc
+
+    monkeypatch.setattr(load, "parse_yaml", parse_yaml)
     load_one(f"{HEAD}topics: [AI]\n---\nBody.\n")
     assert read | {"secured"} == set(load.RECORD_KEYS)
 
@@ -751,3 +763,65 @@ def test_an_article_from_a_cache_is_sound_only_as_a_record_could_give_it() -> No
     assert not is_sound(replace(good, web_url="javascript:alert(1)"))
     assert not is_sound(replace(good, title="a\x01b"))
     assert not is_sound(replace(good, topics=("AI", "\ufffe")))
+
+
+# --- shortcuts: the common value takes a few checks, and gives what the full path gives ---
+
+URI_CHARS = "aZ09-._~:/?#[]@!$&'()*+,;=%"
+ODD = st.text(st.sampled_from(URI_CHARS) | st.characters(), max_size=3)
+URLISH = st.builds(
+    lambda *parts: "".join(parts),
+    st.sampled_from(["https://", "http://", "HtTpS://", "http\u017f://", "ftp://", "//", ""]),
+    st.sampled_from(["", "", "user@", "a:b@", "%4@", "@"]),
+    st.sampled_from(["host.example", "h", "[::1]", "[fe80::1%25]", "", "h%2Fx", "h\u212a"]),
+    st.sampled_from(["", "", ":8080", ":", ":x"]),
+    st.sampled_from(["", "/", "/a/b.jpg", "?q=1", "#f", "/%20", "/%zz", "/ x", "/\xe9"]),
+    st.sampled_from(["", "", ""]) | ODD,
+)
+DATEISH = st.builds(
+    lambda *parts: "".join(parts),
+    st.sampled_from(["2026-01-02", "0999-12-31", "9999-12-31", "1000-01-01", "20260102"])
+    | st.sampled_from(["2026-13-01", "2026-W01-1", "2026-01-0\u0661", " 2026-01-02"]),
+    st.sampled_from(["T", "t", " ", "  ", "_", "X", "\x07", ""]),
+    st.sampled_from(["10:00", "10:00:00", "23:59:60", "10:00:00.5", "10:00:00.1234567", "24:00"])
+    | st.sampled_from(["", "1000", "10:00:00,5", "10"]),
+    st.sampled_from(["Z", "z", "+01:00", "-05:00", "+14:00", "-14:00", "+24:00", "+0100", ""]),
+    st.sampled_from(["", "", ""]) | ODD,
+)
+TEXTISH = st.text(st.characters() | st.sampled_from("  \t\n\xa0\u2028\x00\x85\ufffe\ud800"))
+ANY_VALUE = URLISH | DATEISH | TEXTISH | VALUES
+
+
+def _converted(method: str, value: Any) -> tuple[str, list[Problem]]:
+    doc = load.parse_yaml("x: 1\n")
+    fields = load._Fields("seeds/x.md", doc, 1, 3)
+    result = getattr(fields, method)(value, (), "x", *SHORTCUT_ARGUMENTS[method])
+    return repr(result), fields.problems
+
+
+SHORTCUT_ARGUMENTS = {
+    "text": (False, "warning", 20),
+    "_text": (False, "warning", 20),
+    "url": (True, "error"),
+    "_url": (True, "error"),
+    "date": (False, "warning"),
+    "_date": (False, "warning"),
+}
+
+
+@settings(max_examples=1500, deadline=None, database=None)
+@given(ANY_VALUE)
+def test_each_shortcut_gives_what_the_full_checks_give(value: Any) -> None:
+    """`text`, `url` and `date` take a shortcut for the common value; for any value,
+    what they give (repr: dates keep their zone) and report is what the full path gives."""
+    for method in ("text", "url", "date"):
+        assert _converted(method, value) == _converted(f"_{method}", value), method
+
+
+@settings(max_examples=3000, deadline=None, database=None)
+@given(URLISH)
+def test_the_plain_web_url_pattern_is_a_web_url_made_of_uri_characters(text: str) -> None:
+    from feedpub.load import _PLAIN_WEB_URL, _URI_OK, _WEB_URL
+
+    whole = bool(_URI_OK.match(text) and _WEB_URL.match(text))
+    assert bool(_PLAIN_WEB_URL.match(text)) == whole

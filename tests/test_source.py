@@ -13,8 +13,9 @@ import pytest
 
 from feedpub import Config, RecordsError, build
 from feedpub.cache import decode_summary
-from feedpub.load import MAX_FILE_BYTES, scan_record_paths
+from feedpub.load import MAX_FILE_BYTES, read_file, scan_record_paths
 from feedpub.source import parse_file
+from feedpub.types import Problem
 
 
 def _problems(path: Path) -> list[str]:
@@ -50,6 +51,42 @@ def test_a_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
         f"{huge}:1: file too large: 134,217,728 bytes, more than the 2,097,152 a record may have"
     ]
     assert peak < MAX_FILE_BYTES  # not even one record's worth was read
+
+
+def test_a_small_record_is_read_without_a_buffer_the_size_of_the_limit(tmp_path: Path) -> None:
+    """Reading a record costs memory for its bytes, not for the most a record may hold."""
+    small = tmp_path / "small.md"
+    small.write_bytes(b"---\ntitle: x\n---\n" * 100)
+    tracemalloc.start()
+    try:
+        found = read_file(str(small))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert not isinstance(found, Problem)
+    assert found[0] == small.read_bytes()
+    assert peak < 64 * 1024
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, MAX_FILE_BYTES])
+def test_a_record_is_read_whole_up_to_the_limit(tmp_path: Path, size: int) -> None:
+    record = tmp_path / "r.md"
+    record.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    found = read_file(str(record))
+    assert not isinstance(found, Problem)
+    assert found[0] == record.read_bytes()
+    assert found[1].st_size == size
+
+
+def test_a_file_larger_than_its_stat_said_is_read_on_to_the_limit(tmp_path: Path) -> None:
+    """/proc files say size 0; a record may grow between the stat and the read."""
+    if not Path("/proc/self/status").is_file():
+        pytest.skip("no /proc")
+    found = read_file("/proc/self/status")
+    assert not isinstance(found, Problem)
+    assert found[1].st_size == 0
+    assert found[0].startswith(b"Name:")
+    assert found[0].endswith(b"\n")
 
 
 def test_files_left_out_of_the_records_are_reported_by_the_build(tmp_path: Path) -> None:
