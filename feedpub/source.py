@@ -32,7 +32,7 @@ from feedpub.cache import (
     stat_fields,
 )
 from feedpub.load import digest_of, parse_record, read_file, scan_record_paths
-from feedpub.table import DigestTable
+from feedpub.table import DigestTable, Paths
 from feedpub.types import Article, Problem
 from feedpub.workers import Workers, cap_jobs
 
@@ -59,8 +59,9 @@ class ChangeSet:
 
     reused: bytearray  # 1 where the store's row still describes the file
     copied: array[int]  # the record's index in the snapshot, or -1: not copied from it
-    stale: list[str]  # the paths to parse again, in path order
-    touched: list[tuple[str, int, int]]  # same bytes: the (path, size, stamp) to store
+    # Records by index, not path: a path string per record would cost a corpus's worth.
+    stale: array[int]  # the records to parse again, in path order
+    touched: array[int]  # same bytes: the records whose new size and stamp to store
     gone: list[str]  # stored records whose files are no longer there
     sizes: array[int]  # what the rows will hold after this scan (0 until parsed)
     stamps: array[int]
@@ -118,7 +119,7 @@ class Records:
 
     def __init__(self, source: Path, store: RecordStore, jobs: int | None = None) -> None:
         found, self.skipped = scan_record_paths(source)
-        self.paths = [p for p in found if _utf8(p)]
+        self.paths = Paths([p for p in found if _utf8(p)])
         # A name that is not UTF-8 cannot be stored, linked or shown as it is: reported.
         self.misnamed = [
             p.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -176,8 +177,8 @@ class Records:
             # until this scan saves its own, so one stopped halfway (and committed
             # with what it had stored) cannot leave one that no longer matches them.
             self.store.save_snapshot(())
-            for path, size, stamp in changes.touched:
-                self.store.touch(path, size, stamp)
+            for index in changes.touched:
+                self.store.touch(self.paths[index], changes.sizes[index], changes.stamps[index])
             self._fill(columns, changes)
             self.store.forget(changes.gone)
             result = columns.finish()
@@ -258,8 +259,7 @@ class Records:
         which of those the snapshot holds as they are."""
         copied = _not_copied(len(self.paths))
         reused = bytearray(len(self.paths))  # 1 where the store's row is still good
-        stale: list[str] = []
-        touched: list[tuple[str, int, int]] = []
+        stale, touched = array("i"), array("i")
         gone: list[str] = []  # stored records whose files are no longer there
         sizes, stamps = array("q"), array("q")  # what the rows will hold after this scan
         stored_paths = hashlib.blake2b(digest_size=16)
@@ -278,13 +278,13 @@ class Records:
             else:
                 same, now = False, None
             if not same:
-                stale.append(path)
+                stale.append(index)
                 sizes.append(0)  # filled in when parsed
                 stamps.append(0)
                 continue
             reused[index] = 1
             if now is not None:
-                touched.append((path, *now))
+                touched.append(index)
             size, stamp = now if now is not None else stored[1:3]  # type: ignore[index]
             sizes.append(size)
             stamps.append(stamp)
@@ -316,8 +316,7 @@ class Records:
         reused = bytearray(b"\1") * count
         copied = array("i", range(count))
         sizes, stamps = array("q", snapshot.sizes), array("q", snapshot.stamps)
-        stale: list[str] = []
-        touched: list[tuple[str, int, int]] = []
+        stale, touched = array("i"), array("i")
         for index in moved:
             path = self.paths[index]
             at = index * HASH_SIZE
@@ -325,9 +324,9 @@ class Records:
             same, now = _unchanged(path, stored, self.stat(index), self.settled)
             if not same:
                 reused[index], copied[index] = 0, -1
-                stale.append(path)
+                stale.append(index)
             elif now is not None:
-                touched.append((path, *now))
+                touched.append(index)
                 sizes[index], stamps[index] = now
         return ChangeSet(reused, copied, stale, touched, [], sizes, stamps)
 
@@ -357,12 +356,13 @@ class Records:
             return None
         return snapshot
 
-    def _parse(self, paths: list[str]) -> Iterator[Row]:
-        if self.jobs <= 1 or len(paths) < _IN_PROCESS:
-            yield from map(parse_file, paths)
+    def _parse(self, stale: array[int]) -> Iterator[Row]:
+        if self.jobs <= 1 or len(stale) < _IN_PROCESS:
+            yield from map(parse_file, map(self.paths.__getitem__, stale))
             return
-        chunks = [paths[start : start + _CHUNK] for start in range(0, len(paths), _CHUNK)]
-        for rows in self.workers.map(parse_files, chunks, len(chunks)):
+        chunks = range(0, len(stale), _CHUNK)
+        tasks = ([self.paths[i] for i in stale[start : start + _CHUNK]] for start in chunks)
+        for rows in self.workers.map(parse_files, tasks, len(chunks)):
             yield from rows
 
     def fetch(self, indexes: Iterable[int]) -> dict[int, Article]:
@@ -444,7 +444,7 @@ def _unchanged(
     return same, now if same and settled else None
 
 
-def _paths_digest(paths: list[str]) -> bytes:
+def _paths_digest(paths: Paths) -> bytes:
     """A digest of the list of paths: each one's UTF-8 and a NUL."""
     digest = hashlib.blake2b(digest_size=16)
     for start in range(0, len(paths), 4096):

@@ -10,12 +10,62 @@ end in arrays of their own, each record's starting at `first_mention[record]`.
 from __future__ import annotations
 
 import math
+import os
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, pairwise
+from typing import overload
 
 import msgspec
 
 from feedpub.types import DigestRow
+
+
+class Paths(Sequence[str]):
+    """Every record's path, in order, packed: a path as a string of its own costs about
+    a hundred bytes, here it costs its characters past the prefix all share and eight.
+
+    Reading a path makes its string again; a list of them all is never held.
+    """
+
+    __slots__ = ("_prefix", "_starts", "_text")
+
+    def __init__(self, paths: Sequence[str] = ()) -> None:
+        # The characters every path starts with, whatever they are: only their count
+        # matters, so path parts need not be compared (RUF071).
+        self._prefix: str = os.path.commonprefix(paths) if paths else ""  # noqa: RUF071
+        cut = len(self._prefix)
+        self._starts = array("q", [0])  # path i is _text[_starts[i] : _starts[i + 1]]
+        pieces = []
+        for start in range(0, len(paths), 4096):  # a chunk at a time: no second list
+            chunk = [path[cut:] for path in paths[start : start + 4096]]
+            ends = accumulate(map(len, chunk), initial=self._starts[-1])
+            next(ends)  # where the chunk starts: there already
+            self._starts.extend(ends)
+            pieces.append("".join(chunk))
+        self._text = "".join(pieces)
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("path index out of range")
+        starts = self._starts
+        return self._prefix + self._text[starts[index] : starts[index + 1]]
+
+    def __iter__(self) -> Iterator[str]:
+        prefix, text, starts = self._prefix, self._text, self._starts
+        return (prefix + text[a:b] for a, b in pairwise(starts))
+
 
 # A record's state.
 INVALID, PUBLISHED, DRAFT = 0, 1, 2

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import tracemalloc
 from datetime import UTC, datetime
 
+import pytest
+
 from feedpub.load import digest_of, url_key
-from feedpub.table import DigestTable
+from feedpub.table import DigestTable, Paths
 from feedpub.types import Article, Provider, Related
 
 WHEN = datetime(2025, 12, 1, 8, tzinfo=UTC)
@@ -67,3 +70,29 @@ def test_the_table_gives_each_mention_its_record_and_its_date() -> None:
     assert table.mention_date(1) is None and math.isnan(table.mention_timestamp[1])
     assert table.records_to_publish(include_drafts=False) == [0, 3]
     assert table.records_to_publish(include_drafts=True) == [0, 2, 3]
+
+
+def test_paths_read_back_as_given_at_a_few_bytes_each() -> None:
+    """A corpus's paths are kept packed: as strings of their own they cost ~90 bytes each."""
+    given = sorted(f"/srv/site/records/{i % 256:02x}/{i:07d}.md" for i in range(20_000))
+    tracemalloc.start()
+    try:
+        paths = Paths(given)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 24 * len(given)  # 13 characters past the shared folder, and 8 bytes
+    assert len(paths) == len(given) and list(paths) == given
+    assert (paths[0], paths[-1], paths[19_999]) == (given[0], given[-1], given[-1])
+    assert paths[5:9] == given[5:9] and paths[::-7000] == given[::-7000]
+    with pytest.raises(IndexError):
+        paths[20_000]
+
+
+@pytest.mark.parametrize(
+    "given",
+    [[], ["a.md"], ["a.md", "a.md"], ["a", "ab", "b/ü.md", "b/😀.md"], ["/x/é.md", "/x/e.md"]],
+)
+def test_paths_keep_any_names(given: list[str]) -> None:
+    assert list(Paths(given)) == given
+    assert [Paths(given)[i] for i in range(-len(given), len(given))] == given * 2
