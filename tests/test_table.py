@@ -68,8 +68,8 @@ def test_the_table_gives_each_mention_its_record_and_its_date() -> None:
     assert table.mention_time(0, 0) == dated.timestamp()
     assert table.mention_time(1, 0) == WHEN.timestamp()
     assert table.mention_date(1) is None and math.isnan(table.mention_timestamp[1])
-    assert table.records_to_publish(include_drafts=False) == [0, 3]
-    assert table.records_to_publish(include_drafts=True) == [0, 2, 3]
+    assert list(table.records_to_publish(include_drafts=False)) == [0, 3]
+    assert list(table.records_to_publish(include_drafts=True)) == [0, 2, 3]
 
 
 def test_paths_read_back_as_given_at_a_few_bytes_each() -> None:
