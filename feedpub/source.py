@@ -41,6 +41,7 @@ _CHUNK = 64  # records per task sent to a worker
 _IN_PROCESS = 256  # below this many records to parse, workers cost more than they save
 _KEEP = 4096  # full articles kept in memory between feeds
 _FETCH = 500  # stored summaries read at a time
+_IN_PLACE = 64  # changes the last scan's table takes in place; with more, it is copied
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +171,8 @@ class Records:
         """
         snapshot = self._snapshot()
         changes = self._compare(snapshot)
-        columns = _Columns(snapshot, advance)
+        columns = _Columns(snapshot, advance, _changes(changes) <= _IN_PLACE)
+        del snapshot  # the columns let go of it as soon as they are filled
         self.store.begin()
         try:
             # The snapshot describes the rows as the last whole scan left them: gone
@@ -181,7 +183,7 @@ class Records:
                 self.store.touch(self.paths[index], changes.sizes[index], changes.stamps[index])
             self._fill(columns, changes)
             self.store.forget(changes.gone)
-            result = columns.finish()
+            result = columns.finish(len(self.paths))
             self.store.save_snapshot(self._snapshot_pieces(result, changes))
         finally:
             self.store.commit()
@@ -315,7 +317,7 @@ class Records:
         count = len(self.paths)
         reused = bytearray(b"\1") * count
         copied = array("i", range(count))
-        sizes, stamps = array("q", snapshot.sizes), array("q", snapshot.stamps)
+        sizes, stamps = snapshot.sizes, snapshot.stamps  # its own: not read again
         stale, touched = array("i"), array("i")
         for index in moved:
             path = self.paths[index]
@@ -388,14 +390,36 @@ class Records:
         return found
 
 
+def _changes(changes: ChangeSet) -> int:
+    """The places where the last scan's rows change: records not copied from them, and
+    runs that do not follow on from the one before (rows removed between them)."""
+    copied = changes.copied
+    if copied.count(-1) > _IN_PLACE:
+        return copied.count(-1)
+    return sum(1 for a, b in itertools.pairwise(copied) if b != a + 1) + 2
+
+
 class _Columns:
     """A scan's columns, filled in path order: runs of records copied from the last
-    scan's snapshot at once, the others appended one at a time."""
+    scan's snapshot at once, the others appended one at a time.
 
-    def __init__(self, snapshot: _Snapshot | None, advance: Callable[[int], None]) -> None:
+    With `in_place`, the snapshot's own table and hashes become the scan's, edited
+    where records were added, changed or removed: at a million records a second table
+    would cost a hundred MB, and an edit only moves the rows after it, in C.
+    """
+
+    def __init__(
+        self, snapshot: _Snapshot | None, advance: Callable[[int], None], in_place: bool
+    ) -> None:
         self.snapshot = snapshot
-        self.table = snapshot.table.continuing() if snapshot is not None else DigestTable()
-        self.hashes = bytearray()
+        self.in_place = in_place and snapshot is not None
+        if snapshot is None:
+            self.table, self.hashes = DigestTable(), bytearray()
+        elif self.in_place:
+            self.table, self.hashes = snapshot.table, bytearray(snapshot.hashes)
+        else:
+            self.table, self.hashes = snapshot.table.continuing(), bytearray()
+        self.shift = 0  # in place: where the snapshot's rows not yet reached are, past theirs
         self.problems: dict[int, tuple[Problem, ...]] = {}
         self.advance = advance
 
@@ -403,8 +427,11 @@ class _Columns:
         """Records start..stop-1 are the snapshot's first..first+(stop-start)-1."""
         assert self.snapshot is not None
         end = first + stop - start
-        self.table.extend_from(self.snapshot.table, first, end)
-        self.hashes.extend(self.snapshot.hashes[first * HASH_SIZE : end * HASH_SIZE])
+        if self.in_place:  # they are there already, after rows no record has now
+            self._drop(start, first + self.shift)
+        else:
+            self.table.extend_from(self.snapshot.table, first, end)
+            self.hashes.extend(self.snapshot.hashes[first * HASH_SIZE : end * HASH_SIZE])
         for index in range(start, stop):
             found = self.snapshot.problems.get(first + index - start)
             if found:
@@ -413,13 +440,29 @@ class _Columns:
 
     def append(self, index: int, digest_hash: bytes, summary: Summary) -> None:
         digest, record_problems = summary
-        self.table.append(digest)
-        self.hashes.extend(digest_hash)
+        if self.in_place:
+            self.table.insert(index, digest)
+            self.hashes[index * HASH_SIZE : index * HASH_SIZE] = digest_hash
+            self.shift += 1
+        else:
+            self.table.append(digest)
+            self.hashes.extend(digest_hash)
         if record_problems:
             self.problems[index] = tuple(record_problems)
         self.advance(1)
 
-    def finish(self) -> Scan:
+    def _drop(self, start: int, stop: int) -> None:
+        """In place: rows start..stop-1 are no record's now."""
+        if stop > start:
+            self.table.delete(start, stop)
+            del self.hashes[start * HASH_SIZE : stop * HASH_SIZE]
+            self.shift -= stop - start
+
+    def finish(self, count: int) -> Scan:
+        """The scan of `count` records, all filled in."""
+        if self.in_place:
+            self._drop(count, len(self.table))
+        self.snapshot = None
         return Scan(self.table.compacted(), bytes(self.hashes), self.problems)
 
 

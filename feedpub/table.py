@@ -218,6 +218,51 @@ class DigestTable:
             array("i", [offset + shift for offset in old.first_mention[start + 1 : stop + 1]])
         )
 
+    # --- editing a table in place: for a few changes, with no second table -----------
+
+    def insert(self, at: int, digest: DigestRow | None) -> None:
+        """Put `digest` in as row `at`; the rows from `at` on move one down."""
+        last = len(self)
+        self.append(digest)
+        if at == last:
+            return
+        for name in _ROW_COLUMNS:
+            column = getattr(self, name)
+            column.insert(at, column.pop())
+        self.state.insert(at, self.state.pop())
+        starts = self.first_mention
+        first, end, target = starts[last], starts[last + 1], starts[at]
+        for name in _MENTION_COLUMNS:
+            column = getattr(self, name)
+            moved = column[first:end]
+            del column[first:end]
+            column[target:target] = moved
+        moved_down = starts[at:last]
+        del starts[at + 1 :]
+        starts.extend(array("i", map((end - first).__add__, moved_down)))
+        starts.append(end)
+        self.big_quality = {
+            at if row == last else row + (row >= at): quality
+            for row, quality in self.big_quality.items()
+        }
+
+    def delete(self, start: int, stop: int) -> None:
+        """Take rows start..stop-1 out; the rows after them move up."""
+        starts = self.first_mention
+        first, end = starts[start], starts[stop]
+        for name in (*_ROW_COLUMNS, "state"):
+            del getattr(self, name)[start:stop]
+        for name in _MENTION_COLUMNS:
+            del getattr(self, name)[first:end]
+        moved_up = starts[stop + 1 :]
+        del starts[start + 1 :]
+        starts.extend(array("i", map((first - end).__add__, moved_up)))
+        self.big_quality = {
+            row - (stop - start) * (row >= stop): quality
+            for row, quality in self.big_quality.items()
+            if not start <= row < stop
+        }
+
     def compacted(self) -> DigestTable:
         """This table, or, when some names are no longer used by any row (the records
         that had them changed), the same rows with only the names in use: the tables
@@ -255,16 +300,20 @@ class DigestTable:
     @classmethod
     def from_blobs(cls, blobs: dict[str, bytes]) -> DigestTable:
         """The table `blobs` gave, checked so that every index it holds points into it
-        (raises KeyError or ValueError when it cannot)."""
+        (raises KeyError or ValueError when it cannot).
+
+        Takes its pieces out of `blobs`, so that each is freed once its column is made
+        rather than a second copy of the table held to the end.
+        """
         table = cls()
         for name in _ARRAYS:
             column = getattr(table, name)
             if isinstance(column, bytearray):
-                column[:] = blobs[name]
+                column[:] = blobs.pop(name)
             else:
                 del column[:]
-                column.frombytes(blobs[name])
-        strings, topic_lists, big_quality = _NAMES.decode(blobs["names"])
+                column.frombytes(blobs.pop(name))
+        strings, topic_lists, big_quality = _NAMES.decode(blobs.pop("names"))
         table.strings, table.topic_lists = strings, [tuple(t) for t in topic_lists]
         table.big_quality = dict(big_quality)
         table._string_ids = {s: i for i, s in enumerate(table.strings)}
@@ -294,9 +343,10 @@ class DigestTable:
         _check_indexes(self.topics, len(self.topic_lists))
         if self.state and max(self.state) > DRAFT:
             raise ValueError("an unknown record state")
-        dates = [t for t in self.timestamp if t == t]
-        mention_dates = [t for t in self.mention_timestamp if t == t]  # NaN: no date
-        if len(dates) != rows or not _within(dates) or not _within(mention_dates):
+        # No list of the dates: as Python floats they would cost 32 bytes each.
+        if any(t != t for t in self.timestamp):  # NaN: no date, which a record has
+            raise ValueError("a record without a date")
+        if not _within(self.timestamp) or not _within(self.mention_timestamp):
             raise ValueError("a date out of range")
         if self.quality.count(_BIG_QUALITY) != len(self.big_quality) or any(
             not 0 <= record < rows or self.quality[record] != _BIG_QUALITY
@@ -305,8 +355,9 @@ class DigestTable:
             raise ValueError("qualities out of step")
 
 
-def _within(dates: list[float]) -> bool:
-    return not dates or (min(dates) >= _EARLIEST and max(dates) <= _LATEST)
+def _within(dates: Iterable[float]) -> bool:
+    """True when every date (NaN: none) lies within years 1000-9999."""
+    return all(_EARLIEST <= t <= _LATEST for t in dates if t == t)
 
 
 def _check_indexes(column: array[int], size: int) -> None:
