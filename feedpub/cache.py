@@ -247,6 +247,10 @@ class RecordStore:
                 raise StoreDamaged("the record store holds a row of the wrong types")
             yield path, size, stamp, digest_hash
 
+    def is_empty(self) -> bool:
+        """True when the store holds no record: a build parses every record."""
+        return self.db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
+
     def summaries(self, paths: Iterable[str]) -> dict[str, tuple[bytes, Summary]]:
         """The content hash and (digest row, problems) of each of these records."""
         found: dict[str, tuple[bytes, Summary]] = {}

@@ -127,9 +127,14 @@ class Records:
             for p in found
             if not _utf8(p)
         ]
+        del found  # before any worker is made: it would start with a copy of the list
         self.store = store
         self.jobs = cap_jobs(jobs)
         self.workers = Workers(self.jobs)
+        if self.jobs > 1 and len(self.paths) >= _IN_PROCESS and store.is_empty():
+            # Every record is to be parsed: the workers are made now, holding a copy of
+            # little more than the paths, rather than of the scan's columns as well.
+            self.workers.start(len(self.paths) // _CHUNK + 1)
         self._kept: OrderedDict[int, Article | None] = OrderedDict()
         self._sizes: array[int] | None = None  # -1: the file is gone
         self._stamps = array("q")
