@@ -230,7 +230,9 @@ class Records:
         if run >= 0:
             columns.copy(run, len(self.paths), copied[run])
 
-    def _snapshot_pieces(self, scan: Scan, changes: ChangeSet) -> Iterator[tuple[str, bytes]]:
+    def _snapshot_pieces(
+        self, scan: Scan, changes: ChangeSet
+    ) -> Iterator[tuple[str, bytes | memoryview]]:
         """The snapshot of this scan, as the store keeps it, a piece at a time."""
         return itertools.chain(
             scan.table.blobs(),
@@ -238,8 +240,8 @@ class Records:
                 ("hashes", scan.hashes),
                 ("problems", encode(sorted(scan.problems.items()))),
                 ("paths", _paths_digest(self.paths)),
-                ("sizes", bytes(changes.sizes)),
-                ("stamps", bytes(changes.stamps)),
+                ("sizes", memoryview(changes.sizes).cast("B")),
+                ("stamps", memoryview(changes.stamps).cast("B")),
             ],
         )
 
@@ -468,7 +470,8 @@ class _Columns:
         if self.in_place:
             self._drop(count, len(self.table))
         self.snapshot = None
-        return Scan(self.table.compacted(), bytes(self.hashes), self.problems)
+        hashes, self.hashes = bytes(self.hashes), bytearray()  # one copy held, not two
+        return Scan(self.table.compacted(), hashes, self.problems)
 
 
 def _unchanged(

@@ -290,10 +290,14 @@ class DigestTable:
         table._topic_ids = {t: i for i, t in enumerate(table.topic_lists)}
         return table
 
-    def blobs(self) -> Iterator[tuple[str, bytes]]:
-        """The table as (name, bytes) pieces, one column at a time: see `from_blobs`."""
+    def blobs(self) -> Iterator[tuple[str, bytes | memoryview]]:
+        """The table as (name, bytes) pieces, one column at a time: see `from_blobs`.
+
+        A column's bytes are a view of it, not a copy (20 MB for a million records'
+        related items): write each before the table changes.
+        """
         for name in _ARRAYS:
-            yield name, bytes(getattr(self, name))
+            yield name, memoryview(getattr(self, name)).cast("B")
         names = (self.strings, self.topic_lists, sorted(self.big_quality.items()))
         yield "names", msgspec.json.encode(names)
 
