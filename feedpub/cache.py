@@ -134,7 +134,7 @@ def is_damage(error: BaseException) -> bool:
     return isinstance(error, sqlite3.DatabaseError) and name not in ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
-def content_hash(data: bytes) -> bytes:
+def content_hash(data: bytes | memoryview) -> bytes:
     """The key of a record's content."""
     return hashlib.blake2b(data, digest_size=HASH_SIZE).digest()
 
@@ -251,6 +251,10 @@ class RecordStore:
                 raise StoreDamaged("the record store holds a row of the wrong types")
             yield path, size, stamp, digest_hash
 
+    def is_empty(self) -> bool:
+        """True when the store holds no record: a build parses every record."""
+        return self.db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
+
     def summaries(self, paths: Iterable[str]) -> dict[str, tuple[bytes, Summary]]:
         """The content hash and (digest row, problems) of each of these records."""
         found: dict[str, tuple[bytes, Summary]] = {}
@@ -315,8 +319,9 @@ class RecordStore:
             return {}
         return pieces
 
-    def save_snapshot(self, pieces: Iterable[tuple[str, bytes]]) -> None:
-        """Replace the snapshot; the pieces are written one at a time, not all held."""
+    def save_snapshot(self, pieces: Iterable[tuple[str, bytes | memoryview]]) -> None:
+        """Replace the snapshot; the pieces are written one at a time, not all held (a
+        memoryview of a column is written as its bytes, with no copy made of them)."""
         self.db.execute("DELETE FROM snapshot")
         written = {}
         for name, data in pieces:

@@ -29,7 +29,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from sys import intern
@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 from feedpub.config import Config, CustomFeed
 from feedpub.load import render_markdown, topic_key
-from feedpub.table import DRAFT, NONE, DigestTable
+from feedpub.table import DRAFT, NONE, DigestTable, sort_by_key
 from feedpub.types import (
     Article,
     Entry,
@@ -297,21 +297,22 @@ class _Mentions:
     columns, grouped by URL, in record order within."""
 
     owner: array[int]  # the record of every mention in the table
-    order: list[int]
-    keys: array[int]  # the URL key of each position in `order`
+    order: array[int]
+    mention_key: array[int]  # the table's: `order` is sorted by it (no copy in order)
 
-    def of(self, key: int) -> list[int]:
-        start = bisect_left(self.keys, key)
-        return self.order[start : bisect_right(self.keys, key, start)]
+    def of(self, key: int) -> array[int]:
+        order, key_of = self.order, self.mention_key.__getitem__
+        start = bisect_left(order, key, key=key_of)
+        return order[start : bisect_right(order, key, start, key=key_of)]
 
     def runs(self) -> Iterator[tuple[int, int, int]]:
         """(key, start, stop) of each URL's mentions in `order`, by key."""
-        keys, start, end = self.keys, 0, len(self.keys)
+        order, keys, start, end = self.order, self.mention_key, 0, len(self.order)
         while start < end:
-            key = keys[start]
+            key = keys[order[start]]
             stop = start + 1
-            if stop < end and keys[stop] == key:  # most URLs are mentioned once: no search
-                stop = bisect_right(keys, key, stop)
+            if stop < end and keys[order[stop]] == key:  # most URLs are mentioned once
+                stop = bisect_right(order, key, stop, key=keys.__getitem__)
             yield key, start, stop
             start = stop
 
@@ -366,7 +367,7 @@ def _pick_articles(table: DigestTable, include_drafts: bool) -> _Articles:
     """The first record (in path order) of each URL is its article; the rest are skipped."""
     keys = table.key
     # Sorting by key (stable: path order within) puts each URL's records side by side.
-    by_key = sorted(table.records_to_publish(include_drafts), key=keys.__getitem__)
+    by_key = sort_by_key(table.records_to_publish(include_drafts), keys)
     is_article = bytearray(len(table))
     sorted_keys, records = array("Q"), array("i")
     dropped: list[tuple[int, int]] = []
@@ -399,13 +400,13 @@ def _group_mentions(table: DigestTable, articles: _Articles) -> _Mentions:
     """The mentions of other URLs by articles, grouped by URL, in record order within."""
     owner = table.mention_owners()
     is_article, keys, mention_key = articles.is_article, table.key, table.mention_key
-    order = [
+    wanted = (
         position
         for position, (record, key) in enumerate(zip(owner, mention_key, strict=True))
         if is_article[record] and key != keys[record]
-    ]
-    order.sort(key=mention_key.__getitem__)  # stable: record order within
-    return _Mentions(owner, order, array("Q", map(mention_key.__getitem__, order)))
+    )
+    order = sort_by_key(wanted, mention_key)  # stable: record order within
+    return _Mentions(owner, order, mention_key)
 
 
 def _name_groups(
@@ -485,10 +486,10 @@ def _offer(feeds: Iterable[_Candidates], timestamp: float, key: int, ref: Ref) -
 
 def _offer_related(
     table: DigestTable, articles: _Articles, mentions: _Mentions, offers: _Offers
-) -> dict[int, set[_Candidates]]:
+) -> dict[int, Collection[_Candidates]]:
     """Offer each related item to `all`, its provider's feed and the feeds of the articles
     that mention it; give those feeds for the related items that are articles too."""
-    mentioned_articles: dict[int, set[_Candidates]] = {}
+    mentioned_articles: dict[int, Collection[_Candidates]] = {}
     order, owner, first_mention = mentions.order, mentions.owner, table.first_mention
     topics_of, article_keys, at = table.topics, articles.keys, 0
     for key, start, stop in mentions.runs():
@@ -497,7 +498,7 @@ def _offer_related(
             at += 1
         first = order[start]
         mentioner = owner[first]
-        targets: Iterable[_Candidates]
+        targets: Collection[_Candidates]
         if stop - start == 1 and not offers.config.feeds:
             # One mention, the usual case: its date (else its article's) and provider.
             targets = offers.topics[topics_of[mentioner]]
@@ -508,7 +509,8 @@ def _offer_related(
             targets = _mentioners_feeds(group, owner, offers)
             timestamp, domain_id, name_id = _merged_meta(group, table, owner)
         if at < len(article_keys) and article_keys[at] == key:
-            mentioned_articles[key] = set(targets)
+            # Kept as they are: mostly a topic list's tuple, which all its articles share.
+            mentioned_articles[key] = targets
             continue
         if domain_id != NONE and name_id != NONE:
             targets = (*targets, offers.all, offers.provider(domain_id, name_id))
@@ -518,7 +520,7 @@ def _offer_related(
     return mentioned_articles
 
 
-def _mentioners_feeds(group: list[int], owner: array[int], offers: _Offers) -> set[_Candidates]:
+def _mentioners_feeds(group: array[int], owner: array[int], offers: _Offers) -> set[_Candidates]:
     """The feeds of every article that mentions a URL, which its related item joins."""
     feeds: set[_Candidates] = set()
     for position in group:
@@ -533,7 +535,7 @@ def _offer_articles(
     table: DigestTable,
     articles: _Articles,
     offers: _Offers,
-    mentioned_articles: dict[int, set[_Candidates]],
+    mentioned_articles: dict[int, Collection[_Candidates]],
 ) -> None:
     """Offer each article to `all`, its provider's and topics' feeds, the custom feeds it
     passes and the feeds of the articles that mention it."""
@@ -688,7 +690,9 @@ def _mentions(source: _Source, articles: dict[int, Article]) -> list[tuple[Relat
     return [(articles[i].related[j], articles[i]) for i, j in source.mentions]
 
 
-def _merged_meta(group: list[int], table: DigestTable, owner: array[int]) -> tuple[float, int, int]:
+def _merged_meta(
+    group: array[int], table: DigestTable, owner: array[int]
+) -> tuple[float, int, int]:
     """A related item's date and provider (domain and name indexes) from its mentions,
     as merge_related has them."""
     timestamp = None

@@ -32,7 +32,7 @@ from feedpub.cache import (
     stat_fields,
 )
 from feedpub.load import digest_of, parse_record, read_file, scan_record_paths
-from feedpub.table import DigestTable
+from feedpub.table import DigestTable, Paths
 from feedpub.types import Article, Problem
 from feedpub.workers import Workers, cap_jobs
 
@@ -41,6 +41,7 @@ _CHUNK = 64  # records per task sent to a worker
 _IN_PROCESS = 256  # below this many records to parse, workers cost more than they save
 _KEEP = 4096  # full articles kept in memory between feeds
 _FETCH = 500  # stored summaries read at a time
+_IN_PLACE = 64  # changes the last scan's table takes in place; with more, it is copied
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,9 @@ class ChangeSet:
 
     reused: bytearray  # 1 where the store's row still describes the file
     copied: array[int]  # the record's index in the snapshot, or -1: not copied from it
-    stale: list[str]  # the paths to parse again, in path order
-    touched: list[tuple[str, int, int]]  # same bytes: the (path, size, stamp) to store
+    # Records by index, not path: a path string per record would cost a corpus's worth.
+    stale: array[int]  # the records to parse again, in path order
+    touched: array[int]  # same bytes: the records whose new size and stamp to store
     gone: list[str]  # stored records whose files are no longer there
     sizes: array[int]  # what the rows will hold after this scan (0 until parsed)
     stamps: array[int]
@@ -118,16 +120,21 @@ class Records:
 
     def __init__(self, source: Path, store: RecordStore, jobs: int | None = None) -> None:
         found, self.skipped = scan_record_paths(source)
-        self.paths = [p for p in found if _utf8(p)]
+        self.paths = Paths([p for p in found if _utf8(p)])
         # A name that is not UTF-8 cannot be stored, linked or shown as it is: reported.
         self.misnamed = [
             p.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             for p in found
             if not _utf8(p)
         ]
+        del found  # before any worker is made: it would start with a copy of the list
         self.store = store
         self.jobs = cap_jobs(jobs)
         self.workers = Workers(self.jobs)
+        if self.jobs > 1 and len(self.paths) >= _IN_PROCESS and store.is_empty():
+            # Every record is to be parsed: the workers are made now, holding a copy of
+            # little more than the paths, rather than of the scan's columns as well.
+            self.workers.start(len(self.paths) // _CHUNK + 1)
         self._kept: OrderedDict[int, Article | None] = OrderedDict()
         self._sizes: array[int] | None = None  # -1: the file is gone
         self._stamps = array("q")
@@ -169,18 +176,19 @@ class Records:
         """
         snapshot = self._snapshot()
         changes = self._compare(snapshot)
-        columns = _Columns(snapshot, advance)
+        columns = _Columns(snapshot, advance, _changes(changes) <= _IN_PLACE)
+        del snapshot  # the columns let go of it as soon as they are filled
         self.store.begin()
         try:
             # The snapshot describes the rows as the last whole scan left them: gone
             # until this scan saves its own, so one stopped halfway (and committed
             # with what it had stored) cannot leave one that no longer matches them.
             self.store.save_snapshot(())
-            for path, size, stamp in changes.touched:
-                self.store.touch(path, size, stamp)
+            for index in changes.touched:
+                self.store.touch(self.paths[index], changes.sizes[index], changes.stamps[index])
             self._fill(columns, changes)
             self.store.forget(changes.gone)
-            result = columns.finish()
+            result = columns.finish(len(self.paths))
             self.store.save_snapshot(self._snapshot_pieces(result, changes))
         finally:
             self.store.commit()
@@ -222,7 +230,9 @@ class Records:
         if run >= 0:
             columns.copy(run, len(self.paths), copied[run])
 
-    def _snapshot_pieces(self, scan: Scan, changes: ChangeSet) -> Iterator[tuple[str, bytes]]:
+    def _snapshot_pieces(
+        self, scan: Scan, changes: ChangeSet
+    ) -> Iterator[tuple[str, bytes | memoryview]]:
         """The snapshot of this scan, as the store keeps it, a piece at a time."""
         return itertools.chain(
             scan.table.blobs(),
@@ -230,8 +240,8 @@ class Records:
                 ("hashes", scan.hashes),
                 ("problems", encode(sorted(scan.problems.items()))),
                 ("paths", _paths_digest(self.paths)),
-                ("sizes", bytes(changes.sizes)),
-                ("stamps", bytes(changes.stamps)),
+                ("sizes", memoryview(changes.sizes).cast("B")),
+                ("stamps", memoryview(changes.stamps).cast("B")),
             ],
         )
 
@@ -258,8 +268,7 @@ class Records:
         which of those the snapshot holds as they are."""
         copied = _not_copied(len(self.paths))
         reused = bytearray(len(self.paths))  # 1 where the store's row is still good
-        stale: list[str] = []
-        touched: list[tuple[str, int, int]] = []
+        stale, touched = array("i"), array("i")
         gone: list[str] = []  # stored records whose files are no longer there
         sizes, stamps = array("q"), array("q")  # what the rows will hold after this scan
         stored_paths = hashlib.blake2b(digest_size=16)
@@ -278,13 +287,13 @@ class Records:
             else:
                 same, now = False, None
             if not same:
-                stale.append(path)
+                stale.append(index)
                 sizes.append(0)  # filled in when parsed
                 stamps.append(0)
                 continue
             reused[index] = 1
             if now is not None:
-                touched.append((path, *now))
+                touched.append(index)
             size, stamp = now if now is not None else stored[1:3]  # type: ignore[index]
             sizes.append(size)
             stamps.append(stamp)
@@ -315,9 +324,8 @@ class Records:
         count = len(self.paths)
         reused = bytearray(b"\1") * count
         copied = array("i", range(count))
-        sizes, stamps = array("q", snapshot.sizes), array("q", snapshot.stamps)
-        stale: list[str] = []
-        touched: list[tuple[str, int, int]] = []
+        sizes, stamps = snapshot.sizes, snapshot.stamps  # its own: not read again
+        stale, touched = array("i"), array("i")
         for index in moved:
             path = self.paths[index]
             at = index * HASH_SIZE
@@ -325,9 +333,9 @@ class Records:
             same, now = _unchanged(path, stored, self.stat(index), self.settled)
             if not same:
                 reused[index], copied[index] = 0, -1
-                stale.append(path)
+                stale.append(index)
             elif now is not None:
-                touched.append((path, *now))
+                touched.append(index)
                 sizes[index], stamps[index] = now
         return ChangeSet(reused, copied, stale, touched, [], sizes, stamps)
 
@@ -357,12 +365,13 @@ class Records:
             return None
         return snapshot
 
-    def _parse(self, paths: list[str]) -> Iterator[Row]:
-        if self.jobs <= 1 or len(paths) < _IN_PROCESS:
-            yield from map(parse_file, paths)
+    def _parse(self, stale: array[int]) -> Iterator[Row]:
+        if self.jobs <= 1 or len(stale) < _IN_PROCESS:
+            yield from map(parse_file, map(self.paths.__getitem__, stale))
             return
-        chunks = [paths[start : start + _CHUNK] for start in range(0, len(paths), _CHUNK)]
-        for rows in self.workers.map(parse_files, chunks, len(chunks)):
+        chunks = range(0, len(stale), _CHUNK)
+        tasks = ([self.paths[i] for i in stale[start : start + _CHUNK]] for start in chunks)
+        for rows in self.workers.map(parse_files, tasks, len(chunks)):
             yield from rows
 
     def fetch(self, indexes: Iterable[int]) -> dict[int, Article]:
@@ -388,14 +397,36 @@ class Records:
         return found
 
 
+def _changes(changes: ChangeSet) -> int:
+    """The places where the last scan's rows change: records not copied from them, and
+    runs that do not follow on from the one before (rows removed between them)."""
+    copied = changes.copied
+    if copied.count(-1) > _IN_PLACE:
+        return copied.count(-1)
+    return sum(1 for a, b in itertools.pairwise(copied) if b != a + 1) + 2
+
+
 class _Columns:
     """A scan's columns, filled in path order: runs of records copied from the last
-    scan's snapshot at once, the others appended one at a time."""
+    scan's snapshot at once, the others appended one at a time.
 
-    def __init__(self, snapshot: _Snapshot | None, advance: Callable[[int], None]) -> None:
+    With `in_place`, the snapshot's own table and hashes become the scan's, edited
+    where records were added, changed or removed: at a million records a second table
+    would cost a hundred MB, and an edit only moves the rows after it, in C.
+    """
+
+    def __init__(
+        self, snapshot: _Snapshot | None, advance: Callable[[int], None], in_place: bool
+    ) -> None:
         self.snapshot = snapshot
-        self.table = snapshot.table.continuing() if snapshot is not None else DigestTable()
-        self.hashes = bytearray()
+        self.in_place = in_place and snapshot is not None
+        if snapshot is None:
+            self.table, self.hashes = DigestTable(), bytearray()
+        elif self.in_place:
+            self.table, self.hashes = snapshot.table, bytearray(snapshot.hashes)
+        else:
+            self.table, self.hashes = snapshot.table.continuing(), bytearray()
+        self.shift = 0  # in place: where the snapshot's rows not yet reached are, past theirs
         self.problems: dict[int, tuple[Problem, ...]] = {}
         self.advance = advance
 
@@ -403,8 +434,11 @@ class _Columns:
         """Records start..stop-1 are the snapshot's first..first+(stop-start)-1."""
         assert self.snapshot is not None
         end = first + stop - start
-        self.table.extend_from(self.snapshot.table, first, end)
-        self.hashes.extend(self.snapshot.hashes[first * HASH_SIZE : end * HASH_SIZE])
+        if self.in_place:  # they are there already, after rows no record has now
+            self._drop(start, first + self.shift)
+        else:
+            self.table.extend_from(self.snapshot.table, first, end)
+            self.hashes.extend(self.snapshot.hashes[first * HASH_SIZE : end * HASH_SIZE])
         for index in range(start, stop):
             found = self.snapshot.problems.get(first + index - start)
             if found:
@@ -413,14 +447,31 @@ class _Columns:
 
     def append(self, index: int, digest_hash: bytes, summary: Summary) -> None:
         digest, record_problems = summary
-        self.table.append(digest)
-        self.hashes.extend(digest_hash)
+        if self.in_place:
+            self.table.insert(index, digest)
+            self.hashes[index * HASH_SIZE : index * HASH_SIZE] = digest_hash
+            self.shift += 1
+        else:
+            self.table.append(digest)
+            self.hashes.extend(digest_hash)
         if record_problems:
             self.problems[index] = tuple(record_problems)
         self.advance(1)
 
-    def finish(self) -> Scan:
-        return Scan(self.table.compacted(), bytes(self.hashes), self.problems)
+    def _drop(self, start: int, stop: int) -> None:
+        """In place: rows start..stop-1 are no record's now."""
+        if stop > start:
+            self.table.delete(start, stop)
+            del self.hashes[start * HASH_SIZE : stop * HASH_SIZE]
+            self.shift -= stop - start
+
+    def finish(self, count: int) -> Scan:
+        """The scan of `count` records, all filled in."""
+        if self.in_place:
+            self._drop(count, len(self.table))
+        self.snapshot = None
+        hashes, self.hashes = bytes(self.hashes), bytearray()  # one copy held, not two
+        return Scan(self.table.compacted(), hashes, self.problems)
 
 
 def _unchanged(
@@ -444,7 +495,7 @@ def _unchanged(
     return same, now if same and settled else None
 
 
-def _paths_digest(paths: list[str]) -> bytes:
+def _paths_digest(paths: Paths) -> bytes:
     """A digest of the list of paths: each one's UTF-8 and a NUL."""
     digest = hashlib.blake2b(digest_size=16)
     for start in range(0, len(paths), 4096):

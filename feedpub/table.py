@@ -10,12 +10,62 @@ end in arrays of their own, each record's starting at `first_mention[record]`.
 from __future__ import annotations
 
 import math
+import os
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, pairwise
+from typing import overload
 
 import msgspec
 
 from feedpub.types import DigestRow
+
+
+class Paths(Sequence[str]):
+    """Every record's path, in order, packed: a path as a string of its own costs about
+    a hundred bytes, here it costs its characters past the prefix all share and eight.
+
+    Reading a path makes its string again; a list of them all is never held.
+    """
+
+    __slots__ = ("_prefix", "_starts", "_text")
+
+    def __init__(self, paths: Sequence[str] = ()) -> None:
+        # The characters every path starts with, whatever they are: only their count
+        # matters, so path parts need not be compared (RUF071).
+        self._prefix: str = os.path.commonprefix(paths) if paths else ""  # noqa: RUF071
+        cut = len(self._prefix)
+        self._starts = array("q", [0])  # path i is _text[_starts[i] : _starts[i + 1]]
+        pieces = []
+        for start in range(0, len(paths), 4096):  # a chunk at a time: no second list
+            chunk = [path[cut:] for path in paths[start : start + 4096]]
+            ends = accumulate(map(len, chunk), initial=self._starts[-1])
+            next(ends)  # where the chunk starts: there already
+            self._starts.extend(ends)
+            pieces.append("".join(chunk))
+        self._text = "".join(pieces)
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("path index out of range")
+        starts = self._starts
+        return self._prefix + self._text[starts[index] : starts[index + 1]]
+
+    def __iter__(self) -> Iterator[str]:
+        prefix, text, starts = self._prefix, self._text, self._starts
+        return (prefix + text[a:b] for a, b in pairwise(starts))
+
 
 # A record's state.
 INVALID, PUBLISHED, DRAFT = 0, 1, 2
@@ -114,11 +164,11 @@ class DigestTable:
         value = self.mention_timestamp[mention]
         return None if math.isnan(value) else value
 
-    def records_to_publish(self, include_drafts: bool) -> list[int]:
+    def records_to_publish(self, include_drafts: bool) -> Iterator[int]:
         """The records that can be published, in path order: drafts too when asked."""
         if include_drafts:
-            return [index for index, state in enumerate(self.state) if state != INVALID]
-        return [index for index, state in enumerate(self.state) if state == PUBLISHED]
+            return (index for index, state in enumerate(self.state) if state != INVALID)
+        return (index for index, state in enumerate(self.state) if state == PUBLISHED)
 
     def mention_owners(self) -> array[int]:
         """The record of each mention, by position in the mention columns."""
@@ -168,6 +218,51 @@ class DigestTable:
             array("i", [offset + shift for offset in old.first_mention[start + 1 : stop + 1]])
         )
 
+    # --- editing a table in place: for a few changes, with no second table -----------
+
+    def insert(self, at: int, digest: DigestRow | None) -> None:
+        """Put `digest` in as row `at`; the rows from `at` on move one down."""
+        last = len(self)
+        self.append(digest)
+        if at == last:
+            return
+        for name in _ROW_COLUMNS:
+            column = getattr(self, name)
+            column.insert(at, column.pop())
+        self.state.insert(at, self.state.pop())
+        starts = self.first_mention
+        first, end, target = starts[last], starts[last + 1], starts[at]
+        for name in _MENTION_COLUMNS:
+            column = getattr(self, name)
+            moved = column[first:end]
+            del column[first:end]
+            column[target:target] = moved
+        moved_down = starts[at:last]
+        del starts[at + 1 :]
+        starts.extend(array("i", map((end - first).__add__, moved_down)))
+        starts.append(end)
+        self.big_quality = {
+            at if row == last else row + (row >= at): quality
+            for row, quality in self.big_quality.items()
+        }
+
+    def delete(self, start: int, stop: int) -> None:
+        """Take rows start..stop-1 out; the rows after them move up."""
+        starts = self.first_mention
+        first, end = starts[start], starts[stop]
+        for name in (*_ROW_COLUMNS, "state"):
+            del getattr(self, name)[start:stop]
+        for name in _MENTION_COLUMNS:
+            del getattr(self, name)[first:end]
+        moved_up = starts[stop + 1 :]
+        del starts[start + 1 :]
+        starts.extend(array("i", map((first - end).__add__, moved_up)))
+        self.big_quality = {
+            row - (stop - start) * (row >= stop): quality
+            for row, quality in self.big_quality.items()
+            if not start <= row < stop
+        }
+
     def compacted(self) -> DigestTable:
         """This table, or, when some names are no longer used by any row (the records
         that had them changed), the same rows with only the names in use: the tables
@@ -195,26 +290,34 @@ class DigestTable:
         table._topic_ids = {t: i for i, t in enumerate(table.topic_lists)}
         return table
 
-    def blobs(self) -> Iterator[tuple[str, bytes]]:
-        """The table as (name, bytes) pieces, one column at a time: see `from_blobs`."""
+    def blobs(self) -> Iterator[tuple[str, bytes | memoryview]]:
+        """The table as (name, bytes) pieces, one column at a time: see `from_blobs`.
+
+        A column's bytes are a view of it, not a copy (20 MB for a million records'
+        related items): write each before the table changes.
+        """
         for name in _ARRAYS:
-            yield name, bytes(getattr(self, name))
+            yield name, memoryview(getattr(self, name)).cast("B")
         names = (self.strings, self.topic_lists, sorted(self.big_quality.items()))
         yield "names", msgspec.json.encode(names)
 
     @classmethod
     def from_blobs(cls, blobs: dict[str, bytes]) -> DigestTable:
         """The table `blobs` gave, checked so that every index it holds points into it
-        (raises KeyError or ValueError when it cannot)."""
+        (raises KeyError or ValueError when it cannot).
+
+        Takes its pieces out of `blobs`, so that each is freed once its column is made
+        rather than a second copy of the table held to the end.
+        """
         table = cls()
         for name in _ARRAYS:
             column = getattr(table, name)
             if isinstance(column, bytearray):
-                column[:] = blobs[name]
+                column[:] = blobs.pop(name)
             else:
                 del column[:]
-                column.frombytes(blobs[name])
-        strings, topic_lists, big_quality = _NAMES.decode(blobs["names"])
+                column.frombytes(blobs.pop(name))
+        strings, topic_lists, big_quality = _NAMES.decode(blobs.pop("names"))
         table.strings, table.topic_lists = strings, [tuple(t) for t in topic_lists]
         table.big_quality = dict(big_quality)
         table._string_ids = {s: i for i, s in enumerate(table.strings)}
@@ -244,9 +347,10 @@ class DigestTable:
         _check_indexes(self.topics, len(self.topic_lists))
         if self.state and max(self.state) > DRAFT:
             raise ValueError("an unknown record state")
-        dates = [t for t in self.timestamp if t == t]
-        mention_dates = [t for t in self.mention_timestamp if t == t]  # NaN: no date
-        if len(dates) != rows or not _within(dates) or not _within(mention_dates):
+        # No list of the dates: as Python floats they would cost 32 bytes each.
+        if any(t != t for t in self.timestamp):  # NaN: no date, which a record has
+            raise ValueError("a record without a date")
+        if not _within(self.timestamp) or not _within(self.mention_timestamp):
             raise ValueError("a date out of range")
         if self.quality.count(_BIG_QUALITY) != len(self.big_quality) or any(
             not 0 <= record < rows or self.quality[record] != _BIG_QUALITY
@@ -255,13 +359,33 @@ class DigestTable:
             raise ValueError("qualities out of step")
 
 
-def _within(dates: list[float]) -> bool:
-    return not dates or (min(dates) >= _EARLIEST and max(dates) <= _LATEST)
+def _within(dates: Iterable[float]) -> bool:
+    """True when every date (NaN: none) lies within years 1000-9999."""
+    return all(_EARLIEST <= t <= _LATEST for t in dates if t == t)
 
 
 def _check_indexes(column: array[int], size: int) -> None:
     if column and not (min(column) >= NONE and max(column) < size):
         raise ValueError("an index out of range")
+
+
+def sort_by_key(positions: Iterable[int], keys: array[int]) -> array[int]:
+    """`positions` in the order of their 64-bit `keys[position]`, in the order given
+    where keys are equal (a stable sort).
+
+    `sorted` would hold every position and every key as a Python int, about 80 bytes
+    each, which a million records' related items make hundreds of MB. URL keys are
+    hashes, spread evenly over their top byte: sorted one top byte at a time, they
+    cost 4 bytes each and one 256th of that.
+    """
+    buckets = [array("i") for _ in range(256)]
+    for position in positions:
+        buckets[keys[position] >> 56].append(position)
+    ordered = array("i")
+    for bucket in buckets:
+        ordered.extend(sorted(bucket, key=keys.__getitem__))
+        del bucket[:]  # gives its memory back as the result grows
+    return ordered
 
 
 # The snapshot's tables of names: strings, topic lists and qualities too big for an array.

@@ -64,6 +64,11 @@ class Workers:
             self._pool = ProcessPoolExecutor(max_workers=workers, initializer=start_worker)
         return self._pool
 
+    def start(self, tasks: int) -> None:
+        """Make the worker processes now, for `tasks` tasks to come: while this process
+        is small, since each starts as big as this process is when it is made."""
+        self._start(tasks).submit(int).result()  # the processes are made for a first task
+
     def map(self, function: Callable[[T], R], items: Iterable[T], tasks: int) -> Iterator[R]:
         """`function` of each of `tasks` items, in order, with a few items in flight per
         worker: enough to keep every core busy, and results never pile up in memory when

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import random
 import re
+import tracemalloc
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +18,7 @@ from feedpub.config import Config
 from feedpub.group import assign_slugs, select, slugify
 from feedpub.load import digest_of, parse_record, url_key
 from feedpub.table import DigestTable
-from feedpub.types import Article, Entry, Feed, Image, Link, Provider
+from feedpub.types import Article, DigestRow, Entry, Feed, Image, Link, Provider
 from grouping import Grouped, group_articles
 
 SAFE_SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
@@ -607,3 +609,63 @@ def test_tied_dates_fetch_their_urls_in_one_batch_and_order_without_io(config: C
     newest = sorted(by_key.values())[:7]
     for plan in selection.plans:
         assert [by_key[key] for key in plan.keys] == newest
+
+
+def _digests(count: int) -> list[DigestRow]:
+    """Digests shaped like the bench corpus's: 2.5 related items a record, some shared,
+    some naming another record; every date distinct, so no URL need be fetched."""
+    rng = random.Random(14)
+    rows: list[DigestRow] = []
+    for i in range(count):
+        mentions = []
+        for j in range(rng.choice((0, 1, 2, 2, 3, 3, 4))):
+            target = rng.random()
+            mentioned = (
+                url(rng.randrange(count))
+                if target < 0.05
+                else rurl(rng.randrange(count // 8) if target < 0.35 else count + 4 * i + j)
+            )
+            domain = f"r{rng.randrange(50)}.example"
+            when = 1.6e9 + 4 * i + j + 0.5  # undated, it would tie with its record's
+            mentions.append((url_key(mentioned), when, domain, domain.upper()))
+        domain = f"p{rng.randrange(50)}.example"
+        topics = tuple(f"Topic {t}" for t in rng.sample(range(10), rng.choice((1, 1, 2))))
+        when, published = 1.7e9 + 60 * i, rng.random() > 0.03
+        rows.append(
+            (
+                url_key(url(i)),
+                when,
+                published,
+                domain,
+                domain,
+                topics,
+                "article",
+                None,
+                50,
+                tuple(mentions),
+            )
+        )
+    return rows
+
+
+def test_select_holds_a_few_bytes_a_record_beyond_the_table(config: Config) -> None:
+    """What grouping adds to the digest table, while it chooses the entries, stays a few
+    arrays of numbers: a Python list of ints, or of keys to sort by, costs 36 to 80
+    bytes a record or related item, which at a million records is hundreds of MB."""
+    count = 20_000
+    table = DigestTable(_digests(count))
+    paths = [f"{i:06d}.md" for i in range(count)]
+
+    def no_fetch(records: Iterable[int]) -> dict[int, Article]:
+        raise AssertionError("no date ties: nothing to fetch")
+
+    tracemalloc.start()
+    try:
+        # Few entries a feed: what grows with the feeds is not measured here.
+        selection = select(table, paths, dataclasses.replace(config, max_items=5), no_fetch)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # all, the topics, the articles' providers and the related items' providers
+    assert len(selection.plans) == 1 + 10 + 50 + 50 and not selection.problems
+    assert peak < 120 * count  # 90 here; 204 when select sorted lists of ints

@@ -128,3 +128,35 @@ def test_every_loading_function_reads_in_one_screen() -> None:
     """The loading stage (issue 13): no function over 60 lines, so each can be read
     whole; the speed tricks live behind names of their own."""
     assert [f for m in _LOADING_MODULES for f in _long_functions(m, 60)] == []
+
+
+def test_a_rescan_of_touched_files_keeps_no_object_per_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files whose stamps all moved but whose bytes did not (a fresh checkout, `cp -r`)
+    are remembered as record numbers: a path and a tuple for each would cost a
+    hundred-odd bytes a record, which at a million records is most of the memory."""
+    from conftest import article, write_record
+    from feedpub.cache import RecordStore
+    from feedpub.source import Records
+
+    monkeypatch.setattr("feedpub.source.RACY_NS", 0)  # every stat is to be trusted at once
+    source = tmp_path / "seeds"
+    count = 2000
+    for n in range(count):
+        write_record(source, f"{n % 16:x}/{n:05d}.md", article(n))
+    with RecordStore(tmp_path / "cache", source, tmp_path / "out") as store:
+        Records(source, store, jobs=1).scan()
+        for path in source.rglob("*.md"):
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 10**9))
+        records = Records(source, store, jobs=1)
+        snapshot = records._snapshot()
+        tracemalloc.start()
+        try:
+            changes = records._compare(snapshot)
+            held = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+    assert len(changes.touched) == count and not changes.stale
+    assert held < 64 * count  # sizes, stamps and a few flags a record
