@@ -1,7 +1,7 @@
 """The record store: parsed records kept between builds, keyed by their content.
 
 A SQLite file holds, per record path, the size and stat stamp seen (see
-`file_stat`), the BLAKE2 hash of the bytes, the record's digest and
+`file_stat`), a SHA-256 hash of the bytes, the record's digest and
 problems (what grouping needs) and the full parsed article (fetched again only for
 entries that make it into a feed). A later build reuses a row when the file's size and
 stamp are unchanged, or else when its bytes hash the same; anything else is parsed
@@ -118,12 +118,11 @@ def decode(decoder: msgspec.json.Decoder[T], data: bytes) -> T:
 
 def row_check(*parts: bytes | str) -> bytes:
     """The checksum a row carries over what it holds, so damage is seen, not used."""
-    h = hashlib.blake2b(digest_size=16)
+    pieces: list[bytes] = []
     for part in parts:
         data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.digest()
+        pieces += (len(data).to_bytes(8, "little"), data)
+    return _hash(b"".join(pieces))
 
 
 def is_damage(error: BaseException) -> bool:
@@ -136,7 +135,14 @@ def is_damage(error: BaseException) -> bool:
 
 def content_hash(data: bytes) -> bytes:
     """The key of a record's content."""
-    return hashlib.blake2b(data, digest_size=HASH_SIZE).digest()
+    return _hash(data)
+
+
+def _hash(data: bytes) -> bytes:
+    """A 16-byte hash of `data`: SHA-256, cut. OpenSSL's SHA-256, on the CPU's SHA
+    instructions where it has them, takes about half the time of hashlib's BLAKE2 (plain
+    C) over a record, and a record's bytes, summary and article are hashed every time."""
+    return hashlib.sha256(data).digest()[:HASH_SIZE]
 
 
 def file_stat(path: str | os.PathLike[str]) -> tuple[int, int] | None:
