@@ -78,6 +78,7 @@ _StoredDigest = tuple[
     tuple[_StoredMention, ...],
 ]
 Summary = tuple[DigestRow | None, list[Problem]]
+Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, stamp, hash, summary, full
 _SUMMARY = msgspec.json.Decoder(tuple[_StoredDigest | None, list[Problem]])
 _ARTICLE = msgspec.json.Decoder(Article | None)
 _ENCODER = msgspec.json.Encoder()
@@ -118,11 +119,29 @@ def decode(decoder: msgspec.json.Decoder[T], data: bytes) -> T:
 
 def row_check(*parts: bytes | str) -> bytes:
     """The checksum a row carries over what it holds, so damage is seen, not used."""
-    pieces: list[bytes] = []
+    h = hashlib.sha256()
     for part in parts:
-        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
-        pieces += (len(data).to_bytes(8, "little"), data)
-    return _hash(b"".join(pieces))
+        _add_part(h, part)
+    return h.digest()[:HASH_SIZE]
+
+
+def _add_part(h: hashlib._Hash, part: bytes | str) -> None:
+    data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+    h.update(len(data).to_bytes(8, "little"))
+    h.update(data)
+
+
+def _with_checks(row: Row) -> tuple[str, int, int, bytes, bytes, bytes, bytes, bytes]:
+    """A row to store and its two checksums, `row_check`'s over (path, hash, summary) and
+    over (path, hash, full): the path and hash are hashed once for both."""
+    path, _, _, digest_hash, summary, full = row
+    head = hashlib.sha256()
+    _add_part(head, path)
+    _add_part(head, digest_hash)
+    full_check = head.copy()
+    _add_part(head, summary)
+    _add_part(full_check, full)
+    return (*row, head.digest()[:HASH_SIZE], full_check.digest()[:HASH_SIZE])
 
 
 def is_damage(error: BaseException) -> bool:
@@ -135,13 +154,9 @@ def is_damage(error: BaseException) -> bool:
 
 def content_hash(data: bytes) -> bytes:
     """The key of a record's content."""
-    return _hash(data)
-
-
-def _hash(data: bytes) -> bytes:
-    """A 16-byte hash of `data`: SHA-256, cut. OpenSSL's SHA-256, on the CPU's SHA
-    instructions where it has them, takes about half the time of hashlib's BLAKE2 (plain
-    C) over a record, and a record's bytes, summary and article are hashed every time."""
+    # SHA-256, cut, like `row_check`: OpenSSL's, on the CPU's SHA instructions where it
+    # has them, hashes in about half the time of hashlib's BLAKE2 (plain C), and every
+    # parsed record hashes its bytes, its summary and its article.
     return hashlib.sha256(data).digest()[:HASH_SIZE]
 
 
@@ -267,16 +282,13 @@ class RecordStore:
             found[path] = (digest_hash, decode_summary(summary))
         return found
 
-    def put(self, rows: Iterable[tuple[str, int, int, bytes, bytes, bytes]]) -> None:
+    def put(self, rows: Iterable[Row]) -> None:
         """Store (path, size, stamp, hash, summary, full) rows."""
         self.db.executemany(
             "INSERT OR REPLACE INTO records "
             "(path, size, stamp, hash, summary, full, summary_check, full_check) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                (*row, row_check(row[0], row[3], row[4]), row_check(row[0], row[3], row[5]))
-                for row in rows
-            ),
+            map(_with_checks, rows),
         )
 
     def touch(self, path: str, size: int, stamp: int) -> None:
