@@ -1,7 +1,7 @@
 """The record store: parsed records kept between builds, keyed by their content.
 
 A SQLite file holds, per record path, the size and stat stamp seen (see
-`file_stat`), the BLAKE2 hash of the bytes, the record's digest and
+`file_stat`), a SHA-256 hash of the bytes, the record's digest and
 problems (what grouping needs) and the full parsed article (fetched again only for
 entries that make it into a feed). A later build reuses a row when the file's size and
 stamp are unchanged, or else when its bytes hash the same; anything else is parsed
@@ -78,6 +78,7 @@ _StoredDigest = tuple[
     tuple[_StoredMention, ...],
 ]
 Summary = tuple[DigestRow | None, list[Problem]]
+Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, stamp, hash, summary, full
 _SUMMARY = msgspec.json.Decoder(tuple[_StoredDigest | None, list[Problem]])
 _ARTICLE = msgspec.json.Decoder(Article | None)
 _ENCODER = msgspec.json.Encoder()
@@ -118,12 +119,29 @@ def decode(decoder: msgspec.json.Decoder[T], data: bytes) -> T:
 
 def row_check(*parts: bytes | str) -> bytes:
     """The checksum a row carries over what it holds, so damage is seen, not used."""
-    h = hashlib.blake2b(digest_size=16)
+    h = hashlib.sha256()
     for part in parts:
-        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.digest()
+        _add_part(h, part)
+    return h.digest()[:HASH_SIZE]
+
+
+def _add_part(h: hashlib._Hash, part: bytes | str) -> None:
+    data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+    h.update(len(data).to_bytes(8, "little"))
+    h.update(data)
+
+
+def _with_checks(row: Row) -> tuple[str, int, int, bytes, bytes, bytes, bytes, bytes]:
+    """A row to store and its two checksums, `row_check`'s over (path, hash, summary) and
+    over (path, hash, full): the path and hash are hashed once for both."""
+    path, _, _, digest_hash, summary, full = row
+    head = hashlib.sha256()
+    _add_part(head, path)
+    _add_part(head, digest_hash)
+    full_check = head.copy()
+    _add_part(head, summary)
+    _add_part(full_check, full)
+    return (*row, head.digest()[:HASH_SIZE], full_check.digest()[:HASH_SIZE])
 
 
 def is_damage(error: BaseException) -> bool:
@@ -136,7 +154,10 @@ def is_damage(error: BaseException) -> bool:
 
 def content_hash(data: bytes | memoryview) -> bytes:
     """The key of a record's content."""
-    return hashlib.blake2b(data, digest_size=HASH_SIZE).digest()
+    # SHA-256, cut, like `row_check`: OpenSSL's, on the CPU's SHA instructions where it
+    # has them, hashes in about half the time of hashlib's BLAKE2 (plain C), and every
+    # parsed record hashes its bytes, its summary and its article.
+    return hashlib.sha256(data).digest()[:HASH_SIZE]
 
 
 def file_stat(path: str | os.PathLike[str]) -> tuple[int, int] | None:
@@ -265,16 +286,13 @@ class RecordStore:
             found[path] = (digest_hash, decode_summary(summary))
         return found
 
-    def put(self, rows: Iterable[tuple[str, int, int, bytes, bytes, bytes]]) -> None:
+    def put(self, rows: Iterable[Row]) -> None:
         """Store (path, size, stamp, hash, summary, full) rows."""
         self.db.executemany(
             "INSERT OR REPLACE INTO records "
             "(path, size, stamp, hash, summary, full, summary_check, full_check) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                (*row, row_check(row[0], row[3], row[4]), row_check(row[0], row[3], row[5]))
-                for row in rows
-            ),
+            map(_with_checks, rows),
         )
 
     def touch(self, path: str, size: int, stamp: int) -> None:

@@ -403,6 +403,21 @@ class _Fields:
         return range(0)
 
     def provider(self, value: Any, at: Key, required: bool) -> Provider | None:
+        # Records name the same few hundred providers again and again: a domain and name
+        # that gave a provider without a problem give the same one when written again.
+        written = _provider_written(value)
+        if written is not None and (known := _PROVIDERS.get(written)) is not None:
+            return known
+        before = len(self.problems)
+        provider = self._provider(value, at, required)
+        if written is not None and provider is not None and len(self.problems) == before:
+            if len(_PROVIDERS) >= _PROVIDERS_KEPT:
+                _PROVIDERS.clear()
+            _PROVIDERS[written] = provider
+        return provider
+
+    def _provider(self, value: Any, at: Key, required: bool) -> Provider | None:
+        """`provider` for any value: every check made, every problem reported."""
         key = (*at, "provider")
         severity: Severity = "error" if required else "warning"
         if value is None:
@@ -538,6 +553,20 @@ class _Fields:
         if any(p.is_error for p in self.problems):
             return None
         return article
+
+
+# Providers converted without a problem, by the (domain, name) written: see `provider`.
+_PROVIDERS: dict[tuple[str, str], Provider] = {}
+_PROVIDERS_KEPT = 4096
+
+
+def _provider_written(value: Any) -> tuple[str, str] | None:
+    """The domain and name of a provider mapping, when both are text: its key in `_PROVIDERS`."""
+    if value.__class__ is dict:
+        domain, name = value.get("domain"), value.get("name")
+        if domain.__class__ is str and name.__class__ is str:
+            return domain, name
+    return None
 
 
 # The top-level keys of a record: those `_Fields.article` reads, and `secured`, which is

@@ -656,3 +656,20 @@ def test_a_cache_folder_inside_the_output_folder_is_refused(cached: Config) -> N
     with pytest.raises(ConfigError, match="inside the output folder"):
         build(replace(cached, cache_dir=cached.output / "cache"))
     assert not cached.output.exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.binary(max_size=16), st.binary(), st.binary())
+def test_rows_are_stored_with_the_checksums_they_are_read_back_with(
+    path: str, digest_hash: bytes, summary: bytes, full: bytes
+) -> None:
+    """`put` hashes a row's path and hash once for both its checksums; `summaries` and
+    `fetch` check each with `row_check`."""
+    from feedpub.cache import _with_checks, row_check
+
+    row = (path, 1, 2, digest_hash, summary, full)
+    assert _with_checks(row) == (
+        *row,
+        row_check(path, digest_hash, summary),
+        row_check(path, digest_hash, full),
+    )

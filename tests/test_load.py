@@ -809,13 +809,33 @@ SHORTCUT_ARGUMENTS = {
 }
 
 
+PROVIDERISH = st.fixed_dictionaries(
+    {},
+    optional={
+        "domain": st.sampled_from(["news.example", "WWW.News.Example.", "b\xfccher.example", "x"])
+        | st.sampled_from(["", " ", "-x.example", "a..b", "a b.example"])
+        | VALUES,
+        "name": st.sampled_from(["News", "", " ", "  News  ", "Caf\xe9\x07"]) | VALUES,
+    },
+)
+
+
+def _provider(method: str, value: Any) -> tuple[str, list[Problem]]:
+    doc = load.parse_yaml("x: 1\n")
+    fields = load._Fields("seeds/x.md", doc, 1, 3)
+    return repr(getattr(fields, method)(value, (), False)), fields.problems
+
+
 @settings(max_examples=1500, deadline=None, database=None)
-@given(ANY_VALUE)
-def test_each_shortcut_gives_what_the_full_checks_give(value: Any) -> None:
-    """`text`, `url` and `date` take a shortcut for the common value; for any value,
-    what they give (repr: dates keep their zone) and report is what the full path gives."""
+@given(ANY_VALUE, PROVIDERISH)
+def test_each_shortcut_gives_what_the_full_checks_give(value: Any, provider: Any) -> None:
+    """`text`, `url` and `date` take a shortcut for the common value, `provider` one for
+    a provider converted before; for any value, what they give (repr: dates keep their
+    zone) and report is what the full path gives."""
     for method in ("text", "url", "date"):
         assert _converted(method, value) == _converted(f"_{method}", value), method
+    for _ in range(2):  # the second time, a provider may be one converted before
+        assert _provider("provider", provider) == _provider("_provider", provider)
 
 
 @settings(max_examples=3000, deadline=None, database=None)
