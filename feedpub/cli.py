@@ -25,8 +25,6 @@ from feedpub.errors import ConfigError, FeedpubError, RecordsError, escape_text
 from feedpub.ping import MAX_BATCH, NO_HUB, TIMEOUT, Notice
 from feedpub.ping import ping as ping_hub
 from feedpub.scaffold import init_site, new_record
-from feedpub.serve import make_server, source_fingerprint
-from feedpub.serve import watch as watch_source
 from feedpub.types import BuildResult, Problem
 from feedpub.version import __version__
 
@@ -705,6 +703,10 @@ def serve(
         )
     if not watch and not config.output.is_dir():
         raise click.UsageError(f"{config.output}: no such folder; build the feeds first")
+    # Only `serve` needs the HTTP server: every other command starts without importing it.
+    from feedpub.serve import make_server, source_fingerprint
+    from feedpub.serve import watch as watch_source
+
     try:
         server = make_server(config.output, bind, port)
     except OSError as e:

@@ -15,11 +15,10 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from hashlib import blake2b
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
 
 from frontmatter.default_handlers import YAMLHandler
-from markdown_it import MarkdownIt
 
 from feedpub.types import (
     Article,
@@ -31,6 +30,9 @@ from feedpub.types import (
     Severity,
 )
 from feedpub.yamltext import Document, Key, YamlError, parse_yaml
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 # Characters XML 1.0 forbids, which no feed may carry: C0 controls but tab, CR and LF,
 # lone surrogates, U+FFFE and U+FFFF.
@@ -685,20 +687,21 @@ def normalise_domain(text: str) -> str | None:
     return domain if _DOMAIN.match(domain) else None
 
 
-class _Markdown(MarkdownIt):
+@cache
+def _markdown() -> MarkdownIt:
     """markdown-it that parses every link, so `render_markdown` decides about each.
 
     markdown-it refuses `javascript:`, `data:` and a few other links by leaving the whole
     `[text](url)` as text; parsed, such a link keeps its text and loses its target, like
-    any other link that is not http(s).
+    any other link that is not http(s). It is imported here, on first use: a build that
+    renders nothing does not pay for importing it.
     """
+    from markdown_it import MarkdownIt
 
-    def validateLink(self, url: str) -> bool:
-        return True
+    class _Markdown(MarkdownIt):
+        def validateLink(self, url: str) -> bool:
+            return True
 
-
-@cache
-def _markdown() -> MarkdownIt:
     return _Markdown("commonmark", {"html": False})
 
 

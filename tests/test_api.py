@@ -225,3 +225,25 @@ def test_importing_one_stage_does_not_import_every_stage() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "['feedpub', 'feedpub.errors']"
+
+
+def test_a_build_with_nothing_to_render_imports_no_renderer(tmp_path: Path) -> None:
+    """The second build of the same records finds nothing to do: it must not pay for
+    importing markdown-it (rendering bodies) or the preview server."""
+    write_record(tmp_path / "seeds", "a.md", article(1), body="Some *text*.")
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    code = (
+        "import sys\n"
+        "from feedpub.cli import cli\n"
+        "try:\n"
+        "    cli.main(sys.argv[1:], standalone_mode=False)\n"
+        "finally:\n"
+        "    print(sorted(m for m in ('markdown_it', 'http.server') if m in sys.modules))\n"
+    )
+    args = [str(tmp_path / "seeds"), "-o", str(out), "--cache-dir", str(cache), "-q"]
+    args += ["--base-url", "https://example.org/", "--config", os.devnull]
+    run = [sys.executable, "-c", code, "build", *args]
+    first = subprocess.run(run, capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert first.stdout.strip() == "['markdown_it']"  # the first build renders
+    again = subprocess.run(run, capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert again.stdout.strip() == "[]"
