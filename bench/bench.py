@@ -230,6 +230,9 @@ def _child_build(result: Path, args: list[str]) -> int:
 def _child_env() -> dict[str, str]:
     """The environment for children: no FEEDPUB_* settings, this checkout importable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDPUB_")}
+    # An installed feedpub runs from compiled bytecode (pip compiles it); with
+    # PYTHONDONTWRITEBYTECODE set, a checkout would compile every module in every build.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return env
 
