@@ -384,7 +384,7 @@ def _text(value: Any, key: str, where: str) -> str:
     """Text as record fields have it: whitespace collapsed, no control characters.
 
     A control character is refused rather than removed: the file is the user's to fix,
-    and feedgen would refuse it later anyway, with a traceback.
+    and the renderer would refuse it later anyway, with a traceback.
     """
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}: {key}: must be non-empty text")

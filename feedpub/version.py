@@ -18,7 +18,8 @@ def code_hash() -> str:
     for path in sorted(Path(__file__).parent.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     # The libraries that parse and render shape what is cached just as much.
-    for name in ("feedgen", "lxml", "markdown-it-py", "msgspec", "PyYAML", "python-frontmatter"):
+    names = ("lxml", "markdown-it-py", "msgspec", "PyYAML", "python-frontmatter", "rapidyaml")
+    for name in names:
         try:
             h.update(f"{name}={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:

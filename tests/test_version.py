@@ -66,3 +66,19 @@ def test_the_code_hash_ignores_files_that_are_not_python_source(package: Path) -
     before = hash_of(package)
     (package / "notes.txt").write_text("not code")
     assert hash_of(package) == before
+
+
+@pytest.mark.parametrize("library", ["rapidyaml", "PyYAML", "markdown-it-py", "msgspec"])
+def test_the_code_hash_changes_with_a_library_that_shapes_what_is_cached(
+    package: Path, library: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The YAML parsers shape every cached record, markdown-it every rendered feed: an
+    upgrade of one must not leave the cache taken for current."""
+    before = hash_of(package)
+    real = metadata.version
+
+    def upgraded(name: str) -> str:
+        return real(name) + ".post1" if name == library else real(name)
+
+    monkeypatch.setattr(metadata, "version", upgraded)
+    assert hash_of(package) != before
