@@ -668,4 +668,4 @@ def test_select_holds_a_few_bytes_a_record_beyond_the_table(config: Config) -> N
         tracemalloc.stop()
     # all, the topics, the articles' providers and the related items' providers
     assert len(selection.plans) == 1 + 10 + 50 + 50 and not selection.problems
-    assert peak < 120 * count  # 90 here; 204 when select sorted lists of ints
+    assert peak < 90 * count  # 67 here; 204 when select sorted lists of ints
