@@ -55,12 +55,16 @@ class Paths(Sequence[str]):
     def __getitem__(self, index: slice) -> list[str]: ...
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            prefix, text = self._prefix, self._text
+            return [prefix + text[a:b] for a, b in pairwise(self._starts[start : stop + 1])]
         if index < 0:
             index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("path index out of range")
-        starts = self._starts
+            if index < 0:
+                raise IndexError("path index out of range")
+        starts = self._starts  # past the end, starts[index + 1] raises IndexError
         return self._prefix + self._text[starts[index] : starts[index + 1]]
 
     def __iter__(self) -> Iterator[str]:
