@@ -7,11 +7,12 @@ entries that make it into a feed). A later build reuses a row when the file's si
 stamp are unchanged, or else when its bytes hash the same; anything else is parsed
 again.
 
-Nothing in the store can run code: values are JSON, decoded by msgspec into the
-exact types expected and range-checked, and every row carries a checksum of what it
-holds. A value that fails any check raises `StoreDamaged`; the build then discards
-the store and builds from the records. Rows written by another version of feedpub are
-dropped. The cache is never needed for a correct build.
+Nothing in the store can run code: values are MessagePack (a record's summary and
+article) or JSON, decoded by msgspec into the exact types expected and range-checked,
+and every row carries a checksum of what it holds. A value that fails any check raises
+`StoreDamaged`; the build then discards the store and builds from the records. Rows
+written by another version of feedpub are dropped. The cache is never needed for a
+correct build.
 
 It also remembers, per feed, a fingerprint of everything its files were rendered
 from, and the size and stamp of every file written, so a build can leave a feed
@@ -79,14 +80,21 @@ _StoredDigest = tuple[
 ]
 Summary = tuple[DigestRow | None, list[Problem]]
 Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, stamp, hash, summary, full
-_SUMMARY = msgspec.json.Decoder(tuple[_StoredDigest | None, list[Problem]])
-_ARTICLE = msgspec.json.Decoder(Article | None)
+_SUMMARY = msgspec.msgpack.Decoder(tuple[_StoredDigest | None, list[Problem]])
+_ARTICLE = msgspec.msgpack.Decoder(Article | None)
 _ENCODER = msgspec.json.Encoder()
+_RECORD_ENCODER = msgspec.msgpack.Encoder()
 
 
 def encode(value: object) -> bytes:
     """A value as the store keeps it: JSON, which holds no code."""
     return _ENCODER.encode(value)
+
+
+def encode_record(value: object) -> bytes:
+    """A record's summary or article as the store keeps it: MessagePack, which holds no
+    code either, and which msgspec writes in about two thirds of the time JSON takes."""
+    return _RECORD_ENCODER.encode(value)
 
 
 def decode_summary(data: bytes) -> Summary:
@@ -110,7 +118,7 @@ def decode_article(data: bytes) -> Article | None:
     return article
 
 
-def decode(decoder: msgspec.json.Decoder[T], data: bytes) -> T:
+def decode(decoder: msgspec.json.Decoder[T] | msgspec.msgpack.Decoder[T], data: bytes) -> T:
     try:
         return decoder.decode(data)
     except (msgspec.DecodeError, ValueError, TypeError) as e:

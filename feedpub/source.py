@@ -29,6 +29,7 @@ from feedpub.cache import (
     content_hash,
     decode_summary,
     encode,
+    encode_record,
     stat_fields,
 )
 from feedpub.load import digest_of, parse_record, read_file, scan_record_paths
@@ -93,8 +94,8 @@ def parse_file(path: str) -> Row:
     """Read, hash and parse one record file into a store row; runs in workers too."""
     found = read_file(path)
     if isinstance(found, Problem):
-        summary = encode((None, [found]))
-        return path, -1, RACY, bytes(HASH_SIZE), summary, encode(None)
+        summary = encode_record((None, [found]))
+        return path, -1, RACY, bytes(HASH_SIZE), summary, encode_record(None)
     data, st = found
     article, problems = parse_record(path, data)
     digest = digest_of(article) if article is not None else None
@@ -106,8 +107,8 @@ def parse_file(path: str) -> Row:
         size,
         stamp,
         content_hash(data),
-        encode((digest, problems)),
-        encode(article),
+        encode_record((digest, problems)),
+        encode_record(article),
     )
 
 

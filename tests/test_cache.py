@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import random
 import re
@@ -14,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -586,16 +586,16 @@ def test_a_cache_folder_feedpub_did_not_make_is_used_but_not_marked(
 
 def _forge(config: Config, change: Callable[[dict[str, Any], list[Any]], None]) -> None:
     """Rewrite every row of the store as an attacker who knows the format would: valid
-    JSON of the right shape, checksums recomputed, stamps that never match."""
+    MessagePack of the right shape, checksums recomputed, stamps that never match."""
     from feedpub.cache import row_check
 
     db = sqlite3.connect(_store(config))
     rows = db.execute("SELECT path, hash, summary, full FROM records").fetchall()
     for path, digest_hash, summary, full in rows:
-        article, stored = json.loads(full), json.loads(summary)
+        article, stored = msgspec.msgpack.decode(full), msgspec.msgpack.decode(summary)
         if article is not None:
             change(article, stored)
-        summary, full = json.dumps(stored).encode(), json.dumps(article).encode()
+        summary, full = msgspec.msgpack.encode(stored), msgspec.msgpack.encode(article)
         db.execute(
             "UPDATE records SET summary = ?, full = ?, summary_check = ?, full_check = ?, "
             "stamp = 12345 WHERE path = ?",
