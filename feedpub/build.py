@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
-from feedpub.cache import RecordStore, discard_store, is_damage, store_path
+from feedpub.cache import RecordStore, decode_article, discard_store, is_damage, store_path
 from feedpub.config import Config
 from feedpub.diff import ChangeCollector, Changes
 from feedpub.errors import (
@@ -31,15 +31,14 @@ from feedpub.errors import (
     escape_text,
     raises_feedpub_errors,
 )
-from feedpub.group import Plan, Selection, assemble, select
+from feedpub.group import FeedRecipe, Plan, Selection, assemble, cook, recipe, select
 from feedpub.ledger import LastOutput, OutputLedger, feed_settings, fingerprint, inputs_key
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
 from feedpub.source import Records
 from feedpub.table import INVALID
 from feedpub.types import BuildResult, Feed, FeedSummary, Problem
-from feedpub.workers import Workers
-from feedpub.write import MANIFEST, Output
+from feedpub.write import MANIFEST, Output, Staged, stage
 from feedpub.write import Plan as WritePlan
 
 Progress = Callable[[int, int], None]  # (records done, records in all)
@@ -246,13 +245,59 @@ def _write_feeds(
                 out.keep(path)
             continue
         todo.append(plan)
+    if on_feed is None and records.workers.jobs > 1 and len(todo) >= _RENDER_IN_WORKERS:
+        _write_in_workers(todo, selection, records, config, out)
+        return fingerprints
     feeds: Iterator[Feed] = (assemble(plan, selection, records.fetch) for plan in todo)
     if on_feed is not None:
         feeds = _shown_to(on_feed, feeds)
-    for rendered in _rendered(feeds, len(todo), config, records.workers):
-        for path, data in rendered:
+    for feed in feeds:
+        for path, data in _render(feed, config):
             out.put(path, data)
     return fingerprints
+
+
+_RENDER_IN_WORKERS = 32  # feeds to render; fewer cost more to send than they save
+
+
+def _write_in_workers(
+    todo: list[Plan], selection: Selection, records: Records, config: Config, out: Output
+) -> None:
+    """Assemble, render and stage the files of every plan in `todo` in the worker
+    processes, a few feeds in flight at a time; this process only sends each feed's
+    recipe and stored articles, and adopts the files the workers staged."""
+    tasks = (
+        _FeedTask(feed, records.fetch_encoded(feed.records), config, out.folder, out.dry_run)
+        for feed in (recipe(plan, selection) for plan in todo)
+    )
+    try:
+        for staged in records.workers.map(_feed_files, tasks, len(todo)):
+            for file in staged:
+                out.adopt(file)
+    except BaseException:
+        # No worker may still be writing when the output folder is cleaned up.
+        records.workers.close()
+        raise
+
+
+class _FeedTask(NamedTuple):
+    feed: FeedRecipe
+    articles: dict[int, bytes]  # record -> its article as stored
+    config: Config
+    folder: Path
+    dry_run: bool
+
+
+def _feed_files(task: _FeedTask) -> list[Staged]:
+    """In a worker: one feed built from its stored articles, rendered in each format
+    and staged in the output folder."""
+    articles = {}
+    for index, data in task.articles.items():
+        article = decode_article(data)
+        if article is not None:
+            articles[index] = article
+    files = _render(cook(task.feed, articles), task.config)
+    return [stage(task.folder, path, data, dry_run=task.dry_run) for path, data in files]
 
 
 def _shown_to(on_feed: Callable[[Feed], None], feeds: Iterator[Feed]) -> Iterator[Feed]:
@@ -356,24 +401,6 @@ def _formats(plan: Plan | Feed, config: Config) -> list[Format]:
 def _render(feed: Feed, config: Config) -> list[tuple[str, bytes]]:
     """Every file of one feed: (path, bytes) in each of its formats."""
     return [(fmt.path(feed.name), fmt.render(feed, config)) for fmt in _formats(feed, config)]
-
-
-def _rendered(
-    feeds: Iterator[Feed], count: int, config: Config, workers: Workers
-) -> Iterator[list[tuple[str, bytes]]]:
-    """`_render` of each feed, in order; in the build's worker processes when there are
-    several jobs and enough feeds. Only a few feeds are in flight at a time, so memory
-    holds a handful of assembled feeds, not all of them."""
-    if workers.jobs <= 1 or count < _RENDER_IN_WORKERS:
-        return (_render(feed, config) for feed in feeds)
-    return workers.map(_render_task, ((feed, config) for feed in feeds), count)
-
-
-_RENDER_IN_WORKERS = 32  # feeds to render; fewer cost more to send than they save
-
-
-def _render_task(task: tuple[Feed, Config]) -> list[tuple[str, bytes]]:
-    return _render(*task)
 
 
 def _as_error(problem: Problem) -> Problem:

@@ -315,11 +315,17 @@ class RecordStore:
 
     def fetch(self, paths: Iterable[str]) -> Iterator[tuple[str, Article | None]]:
         """The full parsed article of each path (None for a record with errors)."""
+        for path, full in self.fetch_encoded(paths):
+            yield path, decode_article(full)
+
+    def fetch_encoded(self, paths: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """The full article of each path as stored, its checksum checked: for
+        `decode_article`, here or in a worker process."""
         query = "SELECT path, hash, full, full_check FROM records WHERE path IN ({})"
         for path, digest_hash, full, check in self._chunked(query, paths):
             if row_check(path, digest_hash, full) != check:
                 raise StoreDamaged(f"the record store's row for {path!r} is damaged")
-            yield path, decode_article(full)
+            yield path, full
 
     def _chunked(self, query: str, paths: Iterable[str]) -> Iterator[tuple[Any, ...]]:
         """The rows `query` selects for these paths, a chunk of them at a time, with

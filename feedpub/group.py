@@ -189,6 +189,7 @@ class Selection:
     sources: dict[int, _Source]  # by URL key
     own_related: dict[int, tuple[int, ...]]  # article -> the keys it lists as related
     article_keys: dict[int, int]  # record index -> its article's key, for mentioning records
+    article_topics: dict[int, tuple[str, ...]]  # record index -> its article's topics
 
     def contributors(self, key: int) -> set[int]:
         """The records whose content shapes the entry for `key`: for fingerprints."""
@@ -360,6 +361,11 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
         sources=sources,
         own_related=own_related,
         article_keys=article_keys,
+        article_topics={
+            s.article: table.topic_lists[table.topics[s.article]]
+            for s in sources.values()
+            if s.article is not None
+        },
     )
 
 
@@ -650,44 +656,90 @@ def _trace_sources(
     return sources, own_related, article_keys
 
 
-def assemble(plan: Plan, selection: Selection, fetch: Fetch) -> Feed:
-    """The feed a plan describes, with every entry built from its records."""
+class EntryRecipe(NamedTuple):
+    """How to build one entry from its records' articles: plain numbers and names, so
+    that a worker process can build it from the articles alone."""
+
+    article: int | None  # the record of the entry's article, if it has one
+    mentions: tuple[Ref, ...]  # else the related items that mention it, in path order
+    links: tuple[Ref, ...]  # where each entry it links to has its URL and title
+    categories: tuple[str, ...]  # an article's topic names, and their feeds
+    topic_feeds: tuple[str, ...]
+
+
+class FeedRecipe(NamedTuple):
+    """A plan with the recipe of each of its entries and the records they need."""
+
+    plan: Plan
+    entries: tuple[EntryRecipe, ...]
+    records: tuple[int, ...]  # sorted
+
+
+def recipe(plan: Plan, selection: Selection) -> FeedRecipe:
+    """What `cook` needs to build a plan's feed, from the selection alone (no I/O)."""
     records: set[int] = set()
     for key in plan.keys:
         records |= selection.contributors(key)
-    articles = fetch(records)
-    entries = tuple(_entry(key, selection, articles) for key in plan.keys)
+    entries = tuple(_entry_recipe(key, selection) for key in plan.keys)
+    return FeedRecipe(plan, entries, tuple(sorted(records)))
+
+
+def _entry_recipe(key: int, selection: Selection) -> EntryRecipe:
+    links = tuple(_link_ref(target, selection) for target in selection.links(key))
+    source = selection.sources[key]
+    if source.article is None:
+        return EntryRecipe(None, tuple(source.mentions), links, (), ())
+    topic_keys = [topic_key(t) for t in selection.article_topics[source.article]]
+    feeds = selection.topic_feeds
+    return EntryRecipe(
+        source.article,
+        (),
+        links,
+        tuple(selection.topic_names[k] for k in topic_keys),
+        tuple(feeds[k] for k in topic_keys) if feeds else (),
+    )
+
+
+def _link_ref(key: int, selection: Selection) -> Ref:
+    source = selection.sources[key]
+    return (source.article, -1) if source.article is not None else source.mentions[0]
+
+
+def cook(feed: FeedRecipe, articles: dict[int, Article]) -> Feed:
+    """The feed a recipe describes, built from the `articles` of its records."""
+    plan = feed.plan
     return Feed(
         plan.name,
         plan.kind,
         plan.title,
         plan.description,
-        entries,
+        tuple(_entry(entry, articles) for entry in feed.entries),
         archive_of=plan.archive_of,
         prev_archive=plan.prev_archive,
     )
 
 
-def _entry(key: int, selection: Selection, articles: dict[int, Article]) -> Entry:
-    links = tuple(_link(t, selection, articles) for t in selection.links(key))
-    source = selection.sources[key]
-    if source.article is not None:
-        return _article_entry(articles[source.article], links, selection)
-    return _related_entry(merge_related(_mentions(source, articles)), links)
+def assemble(plan: Plan, selection: Selection, fetch: Fetch) -> Feed:
+    """The feed a plan describes, with every entry built from its records."""
+    feed = recipe(plan, selection)
+    return cook(feed, fetch(feed.records))
 
 
-def _link(key: int, selection: Selection, articles: dict[int, Article]) -> Link:
-    source = selection.sources[key]
-    if source.article is not None:
-        article = articles[source.article]
+def _entry(entry: EntryRecipe, articles: dict[int, Article]) -> Entry:
+    links = tuple(_link(ref, articles) for ref in entry.links)
+    if entry.article is not None:
+        return _article_entry(articles[entry.article], links, entry)
+    mentions = [(articles[i].related[j], articles[i]) for i, j in entry.mentions]
+    return _related_entry(merge_related(mentions), links)
+
+
+def _link(ref: Ref, articles: dict[int, Article]) -> Link:
+    record, item = ref
+    article = articles[record]
+    if item < 0:
         return Link(article.web_url, article.title)
-    index, item = source.mentions[0]
-    related = articles[index].related[item]
+    related = article.related[item]
     return Link(related.web_url, related.title)
-
-
-def _mentions(source: _Source, articles: dict[int, Article]) -> list[tuple[Related, Article]]:
-    return [(articles[i].related[j], articles[i]) for i, j in source.mentions]
 
 
 def _merged_meta(
@@ -793,9 +845,7 @@ def merge_related(mentions: list[tuple[Related, Article]]) -> Related:
     )
 
 
-def _article_entry(article: Article, related: tuple[Link, ...], selection: Selection) -> Entry:
-    keys = [topic_key(t) for t in article.topics]
-    feeds = selection.topic_feeds
+def _article_entry(article: Article, related: tuple[Link, ...], entry: EntryRecipe) -> Entry:
     return Entry(
         id=article.web_url,
         title=article.title,
@@ -805,8 +855,8 @@ def _article_entry(article: Article, related: tuple[Link, ...], selection: Selec
         summary=article.excerpt,
         content_html=_body_html(article),
         author=article.provider,
-        categories=tuple(selection.topic_names[k] for k in keys),
-        topic_feeds=tuple(feeds[k] for k in keys) if feeds else (),
+        categories=entry.categories,
+        topic_feeds=entry.topic_feeds,
         thumbnail=article.images[0] if article.images else None,
         via=article.original_url,
         related=related,

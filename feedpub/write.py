@@ -74,17 +74,21 @@ class Output:
         self.pending: list[tuple[Path, Path]] = []  # (temporary, target) to rename
 
     def put(self, relpath: str, data: bytes) -> None:
-        target = safe_path(self.folder, relpath)
-        _check_folder(self.folder, target.parent)  # before reading, so no link is followed
-        self.wanted.add(relpath)
-        old = holds(target, data)
-        if old:
-            self.unchanged.append(relpath)
-            return
-        (self.created if old is None and not target.is_symlink() else self.changed).append(relpath)
-        if not self.dry_run:
-            _ensure_folder(self.folder, target.parent)
-            self.pending.append((_write_temporary(target, data), target))
+        self.adopt(stage(self.folder, relpath, data, dry_run=self.dry_run))
+
+    def adopt(self, staged: Staged) -> None:
+        """Take a file `stage` wrote (or compared) for this folder, here or in a worker
+        process, as put: `finish` renames it into place."""
+        target = safe_path(self.folder, staged.relpath)
+        self.wanted.add(staged.relpath)
+        {"created": self.created, "changed": self.changed, "unchanged": self.unchanged}[
+            staged.state
+        ].append(staged.relpath)
+        if staged.temporary is not None:
+            temporary = Path(staged.temporary)
+            if temporary.parent != target.parent or not _TEMPORARY.match(temporary.name):
+                raise OutputError(f"{target}: not a temporary file of its own: {temporary}")
+            self.pending.append((temporary, target))
 
     def close(self) -> None:
         """Let another build write to the folder."""
@@ -99,6 +103,10 @@ class Output:
         for temp, _ in self.pending:
             temp.unlink(missing_ok=True)
         self.pending = []
+        if self._lock is not None:
+            # Worker processes may have staged files not yet adopted; while the folder is
+            # locked, every temporary file in it is this build's.
+            remove_stale_temporaries(self.folder)
         self.close()
 
     def exit(
@@ -158,14 +166,43 @@ class Output:
         self.put(MANIFEST, manifest_bytes(self.wanted - {MANIFEST}))
         try:
             _commit(self.pending)
-        finally:
+        except BaseException:
             self.abort()
+            raise
+        self.pending = []
+        self.close()
         return Plan(
             tuple(sorted(self.created)),
             tuple(sorted(self.changed)),
             tuple(sorted(self.unchanged)),
             tuple(removed),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """One file of a build compared with the folder and, unless current, written to a
+    temporary name beside its target (`temporary`, None when nothing was written)."""
+
+    relpath: str
+    state: str  # "created", "changed" or "unchanged"
+    temporary: str | None = None
+
+
+def stage(folder: Path, relpath: str, data: bytes, *, dry_run: bool = False) -> Staged:
+    """Compare `data` with the file at `relpath` in `folder` and, unless it is current or
+    this is a `dry_run`, write it under a temporary name for `Output.adopt`. Safe to run
+    in a worker process while the build holds the folder's lock."""
+    target = safe_path(folder, relpath)
+    _check_folder(folder, target.parent)  # before reading, so no link is followed
+    old = holds(target, data)
+    if old:
+        return Staged(relpath, "unchanged")
+    state = "created" if old is None and not target.is_symlink() else "changed"
+    if dry_run:
+        return Staged(relpath, state)
+    _ensure_folder(folder, target.parent)
+    return Staged(relpath, state, os.fspath(_write_temporary(target, data)))
 
 
 def read_manifest(output: Path) -> list[str]:

@@ -1,17 +1,25 @@
 """The build's worker pool: never more processes than cores or tasks, results in the
-order the items were given whatever order they finish in."""
+order the items were given whatever order they finish in; feeds made in the workers
+are the bytes one process makes, and a worker's failure leaves the site as it was."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+import feedpub.build as build_module
+from feedpub.build import build
 from feedpub.cache import RecordStore
+from feedpub.config import Config
+from feedpub.errors import OutputError
 from feedpub.source import Records
 from feedpub.workers import Workers, cap_jobs
+from feedpub.write import TEMP_MARK, Staged, stage
 
 
 def test_no_more_workers_than_cores_or_tasks(tmp_path: Path) -> None:
@@ -65,3 +73,75 @@ def test_a_build_that_parses_everything_makes_its_workers_before_it_compares(
             records.workers.close()
         again = Records(source, store, jobs=2)
         assert again.workers._pool is None
+
+
+# --- feeds assembled, rendered and staged in the workers ------------------------------
+
+
+def _two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let a build use two workers whatever this machine has: the worker path is what
+    is tested, not the machine."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+
+
+def _not_in_this_process(*args: object) -> None:
+    raise AssertionError("a feed was assembled in the build's own process")
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_feeds_made_in_the_workers_are_the_bytes_one_process_makes(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With several jobs and many feeds, each feed is assembled, rendered and staged in
+    a worker from its recipe and stored articles; the files, the manifest and what the
+    build reports are those of a build in one process, and so is a check of the site."""
+    base = Config(base_url="https://feeds.example.org/", source=corpus)
+    one = replace(base, output=tmp_path / "one", jobs=1, cache_dir=tmp_path / "cache1")
+    two = replace(base, output=tmp_path / "two", jobs=2, cache_dir=tmp_path / "cache2")
+    expected = build(one)
+    _two_cores(monkeypatch)
+    monkeypatch.setattr(build_module, "assemble", _not_in_this_process)
+    result = build(two)
+    assert len(result.feeds) >= build_module._RENDER_IN_WORKERS
+    assert _tree(two.output) == _tree(one.output)
+    assert (result.created, result.changed, result.unchanged) == (
+        expected.created,
+        expected.changed,
+        expected.unchanged,
+    )
+    record = sorted(corpus.rglob("*.md"))[0]
+    edited = tmp_path / "edited"
+    shutil.copytree(corpus, edited)
+    with (edited / record.relative_to(corpus)).open("a", encoding="utf-8") as body:
+        body.write("\nOne more paragraph.\n")
+    before = _tree(two.output)
+    checked = build(replace(two, source=edited, cache_dir=None), check_only=True)
+    assert checked.changed and _tree(two.output) == before
+
+
+def _fail_on_the_tenth_feed(folder: Path, relpath: str, data: bytes, **kw: bool) -> Staged:
+    if relpath.endswith(".atom.xml") and relpath.count("/") and "0" in relpath:
+        raise OutputError(f"{relpath}: cannot write: disk full")
+    return stage(folder, relpath, data, **kw)
+
+
+def test_a_worker_that_fails_leaves_the_site_as_it_was_and_no_temporary(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk met by one worker while others have staged files: the build stops
+    with that error, nothing is renamed into place, and no worker's temporary file is
+    left in the published folder."""
+    config = Config(
+        base_url="https://feeds.example.org/", source=corpus, output=tmp_path / "out", jobs=2
+    )
+    build(replace(config, jobs=1, base_url="https://old.example.org/"))
+    before = _tree(config.output)
+    _two_cores(monkeypatch)
+    monkeypatch.setattr(build_module, "stage", _fail_on_the_tenth_feed)
+    with pytest.raises(OutputError, match="disk full"):
+        build(config)
+    assert _tree(config.output) == before
+    assert [p for p in config.output.rglob("*") if TEMP_MARK in p.name] == []

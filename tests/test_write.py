@@ -20,9 +20,11 @@ from feedpub.write import (
     TEMP_MARK,
     Output,
     Plan,
+    Staged,
     read_manifest,
     remove_stale_temporaries,
     safe_path,
+    stage,
 )
 
 FILES = {
@@ -635,3 +637,22 @@ def test_manifest_entries_for_files_that_are_not_there_do_not_count(config: Conf
     with pytest.raises(ShrinkError):
         build(config)
     assert tree(config.output) == before
+
+
+def test_a_staged_file_is_adopted_only_from_beside_its_own_target(tmp_path: Path) -> None:
+    """A worker process stages files; the build renames only a temporary file named as
+    `stage` names them, in the folder of the file it stands for."""
+    out = Output(tmp_path / "out")
+    staged = stage(out.folder, "topics/a.xml", b"<a/>")
+    assert staged.state == "created" and staged.temporary is not None
+    other = stage(out.folder, "b.xml", b"<b/>")
+    assert other.temporary is not None
+    with pytest.raises(OutputError, match="not a temporary file of its own"):
+        out.adopt(Staged("topics/c.xml", "created", other.temporary))
+    with pytest.raises(OutputError, match="not a temporary file of its own"):
+        out.adopt(Staged("b.xml", "created", str(out.folder / "topics" / "a.xml")))
+    out.adopt(staged)
+    out.adopt(other)
+    out.finish()
+    assert (out.folder / "topics" / "a.xml").read_bytes() == b"<a/>"
+    assert temporaries(out.folder) == []
