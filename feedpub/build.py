@@ -20,7 +20,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
-from feedpub.cache import RecordStore, decode_article, discard_store, is_damage, store_path
+from feedpub.cache import (
+    RecordStore,
+    decode_article,
+    discard_store,
+    fetch_encoded,
+    is_damage,
+    store_path,
+)
 from feedpub.config import Config
 from feedpub.diff import ChangeCollector, Changes
 from feedpub.errors import (
@@ -265,9 +272,10 @@ def _write_in_workers(
 ) -> None:
     """Assemble, render and stage the files of every plan in `todo` in the worker
     processes, a few feeds in flight at a time; this process only sends each feed's
-    recipe and stored articles, and adopts the files the workers staged."""
+    recipe and the paths of its records, and adopts the files the workers staged."""
+    paths, store = records.paths, records.store.path
     tasks = (
-        _FeedTask(feed, records.fetch_encoded(feed.records), config, out.folder, out.dry_run)
+        _FeedTask(feed, [paths[i] for i in feed.records], store, config, out.folder, out.dry_run)
         for feed in (recipe(plan, selection) for plan in todo)
     )
     try:
@@ -282,20 +290,22 @@ def _write_in_workers(
 
 class _FeedTask(NamedTuple):
     feed: FeedRecipe
-    articles: dict[int, bytes]  # record -> its article as stored
+    paths: list[str]  # the path of each of `feed.records`
+    store: Path  # the record store, which holds their articles
     config: Config
     folder: Path
     dry_run: bool
 
 
 def _feed_files(task: _FeedTask) -> list[Staged]:
-    """In a worker: one feed built from its stored articles, rendered in each format
-    and staged in the output folder."""
+    """In a worker: one feed built from its records' articles, read from the store,
+    rendered in each format and staged in the output folder."""
+    index = dict(zip(task.paths, task.feed.records, strict=True))
     articles = {}
-    for index, data in task.articles.items():
+    for path, data in fetch_encoded(task.store, task.paths):
         article = decode_article(data)
         if article is not None:
-            articles[index] = article
+            articles[index[path]] = article
     files = _render(cook(task.feed, articles), task.config)
     return [stage(task.folder, path, data, dry_run=task.dry_run) for path, data in files]
 

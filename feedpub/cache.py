@@ -189,6 +189,41 @@ def stat_fields(st: os.stat_result) -> tuple[int, int, int]:
     return st.st_size, stamp, max(st.st_mtime_ns, st.st_ctime_ns)
 
 
+def fetch_encoded(store: Path, paths: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    """For a worker process: the full article of each path as the store at `store` holds
+    it, checked, for `decode_article`; read through this process's own read-only
+    connection, made on first use, while the build that owns the store waits for it."""
+    db = _READERS.get(store)
+    if db is None:
+        uri = f"{store.absolute().as_uri()}?mode=ro&nofollow=1"
+        db = _READERS[store] = sqlite3.connect(uri, isolation_level=None, timeout=60, uri=True)
+    return _fetch_encoded(db, paths)
+
+
+_READERS: dict[Path, sqlite3.Connection] = {}  # in a worker: its connection to the store
+
+
+def _fetch_encoded(db: sqlite3.Connection, paths: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    query = "SELECT path, hash, full, full_check FROM records WHERE path IN ({})"
+    for path, digest_hash, full, check in _chunked(db, query, paths):
+        if row_check(path, digest_hash, full) != check:
+            raise StoreDamaged(f"the record store's row for {path!r} is damaged")
+        yield path, full
+
+
+def _chunked(db: sqlite3.Connection, query: str, paths: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows `query` selects for these paths, a chunk of them at a time, with every
+    value the checksum covers of the right type."""
+    wanted = list(paths)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.execute(query.format(marks), chunk):
+            if not isinstance(row[0], str) or not all(isinstance(v, bytes) for v in row[1:]):
+                raise StoreDamaged("the record store holds a row of the wrong types")
+            yield row
+
+
 # --- the store ----------------------------------------------------------------------------
 
 
@@ -288,7 +323,7 @@ class RecordStore:
         """The content hash and (digest row, problems) of each of these records."""
         found: dict[str, tuple[bytes, Summary]] = {}
         query = "SELECT path, hash, summary, summary_check FROM records WHERE path IN ({})"
-        for path, digest_hash, summary, check in self._chunked(query, paths):
+        for path, digest_hash, summary, check in _chunked(self.db, query, paths):
             if row_check(path, digest_hash, summary) != check:
                 raise StoreDamaged(f"the record store's row for {path!r} is damaged")
             found[path] = (digest_hash, decode_summary(summary))
@@ -315,29 +350,8 @@ class RecordStore:
 
     def fetch(self, paths: Iterable[str]) -> Iterator[tuple[str, Article | None]]:
         """The full parsed article of each path (None for a record with errors)."""
-        for path, full in self.fetch_encoded(paths):
+        for path, full in _fetch_encoded(self.db, paths):
             yield path, decode_article(full)
-
-    def fetch_encoded(self, paths: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-        """The full article of each path as stored, its checksum checked: for
-        `decode_article`, here or in a worker process."""
-        query = "SELECT path, hash, full, full_check FROM records WHERE path IN ({})"
-        for path, digest_hash, full, check in self._chunked(query, paths):
-            if row_check(path, digest_hash, full) != check:
-                raise StoreDamaged(f"the record store's row for {path!r} is damaged")
-            yield path, full
-
-    def _chunked(self, query: str, paths: Iterable[str]) -> Iterator[tuple[Any, ...]]:
-        """The rows `query` selects for these paths, a chunk of them at a time, with
-        every value the checksum covers of the right type."""
-        wanted = list(paths)
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(query.format(marks), chunk):
-                if not isinstance(row[0], str) or not all(isinstance(v, bytes) for v in row[1:]):
-                    raise StoreDamaged("the record store holds a row of the wrong types")
-                yield row
 
     def snapshot(self) -> dict[str, bytes]:
         """The pieces `save_snapshot` kept, by name (empty: none, or damaged)."""

@@ -375,12 +375,6 @@ class Records:
         for rows in self.workers.map(parse_files, tasks, len(chunks)):
             yield from rows
 
-    def fetch_encoded(self, indexes: Iterable[int]) -> dict[int, bytes]:
-        """The full articles of these records as the store holds them (see
-        `cache.decode_article`): cheap to send to a worker process, which decodes them."""
-        by_path = {self.paths[i]: i for i in indexes}
-        return {by_path[path]: full for path, full in self.store.fetch_encoded(by_path)}
-
     def fetch(self, indexes: Iterable[int]) -> dict[int, Article]:
         """The full articles of these records, from memory or the store."""
         found: dict[int, Article] = {}
