@@ -6,9 +6,10 @@ build before anything is written; `skip_invalid` publishes the valid records ins
 
 A build streams: records are scanned into small digests (parsed on every core, or
 taken from the record store), grouping chooses each feed's entries from the digests,
-and then one feed at a time is assembled from its few records, rendered and written.
-A feed whose inputs hash the same as at the last build, and whose files are as that
-build left them, is not rendered at all.
+and then one feed at a time is assembled from its few records, rendered and written
+(with several jobs, in the worker processes, from the feed's recipe). A feed whose
+inputs hash the same as at the last build, and whose files are as that build left
+them, is not rendered at all.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
 from feedpub.source import Records
 from feedpub.table import INVALID
-from feedpub.types import BuildResult, Feed, FeedSummary, Problem
+from feedpub.types import Article, BuildResult, Feed, FeedSummary, Problem
 from feedpub.write import MANIFEST, Output, Staged, stage
 from feedpub.write import Plan as WritePlan
 
@@ -303,11 +304,27 @@ def _feed_files(task: _FeedTask) -> list[Staged]:
     index = dict(zip(task.paths, task.feed.records, strict=True))
     articles = {}
     for path, data in fetch_encoded(task.store, task.paths):
-        article = decode_article(data)
+        article = _decoded(data)
         if article is not None:
             articles[index[path]] = article
     files = _render(cook(task.feed, articles), task.config)
     return [stage(task.folder, path, data, dry_run=task.dry_run) for path, data in files]
+
+
+def _decoded(data: bytes) -> Article | None:
+    """`decode_article(data)`, remembered for the next feeds this worker makes: an article
+    is in three feeds on average, counting those that only link to it."""
+    article = _DECODED.get(data, _UNKNOWN)
+    if article is _UNKNOWN:
+        if len(_DECODED) >= _DECODED_LIMIT:
+            _DECODED.clear()
+        article = _DECODED[data] = decode_article(data)
+    return article  # type: ignore[return-value]
+
+
+_UNKNOWN = object()
+_DECODED: dict[bytes, Article | None] = {}  # by the bytes the store holds
+_DECODED_LIMIT = 2048  # about 15 MB of articles
 
 
 def _shown_to(on_feed: Callable[[Feed], None], feeds: Iterator[Feed]) -> Iterator[Feed]:

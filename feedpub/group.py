@@ -9,7 +9,10 @@ pair.
 Grouping works in two steps so that memory follows the feeds, not the corpus:
 `select` decides every feed's entries from the `DigestTable` of every record's digest,
 keeping only the newest `max_items` candidates per feed in a bounded heap; `assemble`
-then builds the full entries of one feed at a time from the few records they come from.
+then builds the full entries of one feed at a time from the few records they come from,
+in two halves a worker process can take apart: `recipe` says which records and items
+each entry comes from (numbers and names, no I/O), and `cook` builds the entries from
+those records' articles.
 
 `select` runs in phases, each a function below it: pick each URL's article, group the
 related items by URL, name topics and providers, offer related items and articles to
