@@ -328,13 +328,17 @@ _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
 _LONG_KEY = 100
 _LONG_LINE = re.compile(b"\n[^\n]{1025}")
 _COLON_BEFORE_FLOW = re.compile(rb":[,?\[\]{}:]")
-# A sequence entry that is a quoted scalar or a flow collection but not alone on its
+# At a line's start: a document end (`...`: LibYAML refuses what follows it), or a
+# sequence entry that is a quoted scalar or a flow collection but not alone on its
 # line. ryml reads `- "a" b: c` (and the like over lines) in a sequence at its key's
 # indentation as the entry "a" and a key `b` of the mapping above; LibYAML refuses it.
-_ENTRY_NOT_ALONE = re.compile(
-    rb"""\n *- +(?=["'\[{])"""
-    rb"""(?!(?:"[^"\\\n]*"|'[^'\n]*'|\[[^\[\]{}#\n]*\]|\{[^\[\]{}#\n]*\}) *(?:\n|\Z))"""
+# One search for both: each search of the text has a cost of its own.
+_LINE_QUIRKS = re.compile(
+    rb"\n(?:\.\.\."
+    rb"""| *- +(?=["'\[{])"""
+    rb"""(?!(?:"[^"\\\n]*"|'[^'\n]*'|\[[^\[\]{}#\n]*\]|\{[^\[\]{}#\n]*\}) *(?:\n|\Z)))"""
 )
+_MANY_SPACES = b" " * 20
 
 
 def _odd(data: bytes, lines: bytes) -> bool:
@@ -348,9 +352,7 @@ def _odd(data: bytes, lines: bytes) -> bool:
     return (
         # The escapes \L and \P: ryml may fold a line break escaped before them.
         (b"\\" in data and (b"\\L" in data or b"\\P" in data))
-        # A document end: LibYAML refuses what follows it.
-        or b"\n..." in lines
-        or ((b"\\" in data or b" " * 20 in data) and _LONG_LINE.search(lines) is not None)
+        or ((b"\\" in data or _MANY_SPACES in data) and _LONG_LINE.search(lines) is not None)
         # `%` (a directive, at a line's start), `@` and a backquote, which LibYAML
         # refuses and ryml takes as text; block scalars (`|`, `>`), whose spaces the two
         # count differently.
@@ -364,7 +366,7 @@ def _odd(data: bytes, lines: bytes) -> bool:
             _starts_node(lines, b"[{", not_before=b"]}")
             and (b"#" in data or _COLON_BEFORE_FLOW.search(data) is not None)
         )
-        or _ENTRY_NOT_ALONE.search(lines) is not None
+        or _LINE_QUIRKS.search(lines) is not None
     )
 
 
@@ -412,29 +414,45 @@ def _read(container: dict[str, Any] | list[Any], nulls_read: bool, zeros: list[i
     Numbers become the text written, `true` and `false` text; integers 0 are counted
     in `zeros` (ryml may have read `-0`). Raise `_Unsure` for text ryml may read
     otherwise than LibYAML and `_PlainNull` for a `~` unless `nulls_read`."""
-    keys = 0
-    if type(container) is dict:
+    if container.__class__ is dict:
         keys = len(container)
-        for key in container:
-            if not 0 < len(key) <= _LONG_KEY or key[0] in _ODD_FIRST or key in _NANS:
-                raise _Unsure
+        # One comparison, in C, for a mapping of keys met before: nearly every one.
+        if not container.keys() <= _SAFE_KEYS:
+            _check_keys(container)
         entries: Any = container.items()
     else:
+        keys = 0
         entries = enumerate(container)
     for at, value in entries:
-        kind = type(value)
+        kind = value.__class__
         if kind is str:
             if value[:1] in _CHECK_FIRST:  # one look-up for nearly every string
                 _check_text(value, nulls_read)
+        elif kind is dict or kind is list:
+            keys += _read(value, nulls_read, zeros)
         elif kind is int:
             if not value:
                 zeros.append(0)
             container[at] = str(value)
         elif kind is bool:
             container[at] = "true" if value else "false"
-        elif kind is dict or kind is list:
-            keys += _read(value, nulls_read, zeros)
     return keys
+
+
+# Keys `_check_keys` let through, so a mapping of them needs no look at each: the
+# record schema's keys and a few more, kept to a bounded number.
+_SAFE_KEYS: set[str] = set()
+_SAFE_KEYS_KEPT = 1024
+
+
+def _check_keys(mapping: dict[str, Any]) -> None:
+    """Raise `_Unsure` for a key ryml may read otherwise than LibYAML: empty, long,
+    beginning with an indicator, or what ryml writes for a NaN or an infinity."""
+    for key in mapping:
+        if not 0 < len(key) <= _LONG_KEY or key[0] in _ODD_FIRST or key in _NANS:
+            raise _Unsure
+    if len(_SAFE_KEYS) + len(mapping) <= _SAFE_KEYS_KEPT:
+        _SAFE_KEYS.update(mapping)
 
 
 def _check_text(value: str, nulls_read: bool) -> None:
