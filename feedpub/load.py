@@ -198,7 +198,7 @@ def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]
     if not isinstance(doc.value, dict):
         what = "empty" if doc.value is None else f"{_kind(doc.value)}, not a mapping"
         return None, [Problem(path, offset + 1, "", f"front matter is {what}")]
-    fields = _Fields(path, doc, offset, body_line=offset + front.count("\n") + 2)
+    fields = _Fields(path, doc, offset)
     for key, line in doc.duplicates:
         fields.problems.append(
             Problem(
@@ -240,11 +240,10 @@ class _Fields:
     and the line looked up, only for a problem.
     """
 
-    def __init__(self, path: str, doc: Document, offset: int, body_line: int) -> None:
+    def __init__(self, path: str, doc: Document, offset: int) -> None:
         self.path = path
         self.doc = doc
         self.offset = offset
-        self.body_line = body_line
         self.problems: list[Problem] = []
         self.front: dict[str, Any] = doc.value if isinstance(doc.value, dict) else {}
 
@@ -512,7 +511,10 @@ class _Fields:
     def body(self, body: str) -> str:
         if len(body) > MAX_BODY:
             message = f"longer than {MAX_BODY:,} characters, cut"
-            self.problems.append(Problem(self.path, self.body_line, "body", message, "warning"))
+            # The body begins after the front matter's lines and its closing `---`; counted
+            # only here, for the few records whose body is too long.
+            line = self.offset + self.doc.text.count("\n") + 2
+            self.problems.append(Problem(self.path, line, "body", message, "warning"))
             body = body[:MAX_BODY]
         body = body.replace("\r\n", "\n").replace("\r", "\n")  # the same body, any line ending
         return _NOT_XML.sub("", body).strip()

@@ -346,6 +346,18 @@ def test_many_non_web_links_in_a_body_do_not_hang() -> None:
     assert done.returncode == 0
 
 
+@pytest.mark.parametrize(
+    "head",
+    [HEAD, HEAD.replace("---\n", "---\n# a\n\n", 1), "\ufeff" + HEAD, HEAD.replace("\n", "\r\n")],
+)
+def test_a_body_too_long_is_cut_and_reported_on_its_first_line(head: str) -> None:
+    """The body begins on the line after the closing `---` (line 9 after HEAD's seven)."""
+    extra = head.count("\n") - HEAD.count("\n")
+    loaded, problems = parse(head + "---\n" + "x" * (load.MAX_BODY + 5))
+    assert loaded is not None and len(loaded.body) == load.MAX_BODY - 1  # less its line feed
+    assert [(p.line, p.field) for p in problems] == [(9 + extra, "body")]
+
+
 def test_blank_body_gives_no_content() -> None:
     assert load_one(HEAD + "---\n \n\n").body == ""  # grouping renders no content for it
 
@@ -794,7 +806,7 @@ ANY_VALUE = URLISH | DATEISH | TEXTISH | VALUES
 
 def _converted(method: str, value: Any) -> tuple[str, list[Problem]]:
     doc = load.parse_yaml("x: 1\n")
-    fields = load._Fields("seeds/x.md", doc, 1, 3)
+    fields = load._Fields("seeds/x.md", doc, 1)
     result = getattr(fields, method)(value, (), "x", *SHORTCUT_ARGUMENTS[method])
     return repr(result), fields.problems
 
@@ -822,7 +834,7 @@ PROVIDERISH = st.fixed_dictionaries(
 
 def _provider(method: str, value: Any) -> tuple[str, list[Problem]]:
     doc = load.parse_yaml("x: 1\n")
-    fields = load._Fields("seeds/x.md", doc, 1, 3)
+    fields = load._Fields("seeds/x.md", doc, 1)
     return repr(getattr(fields, method)(value, (), False)), fields.problems
 
 
