@@ -102,9 +102,11 @@ class Document:
         return line
 
 
-def parse_yaml(text: str) -> Document:
-    """Parse one YAML document safely; raise `YamlError` for anything unusable."""
-    value = _fast(text)
+def parse_yaml(text: str, utf8: bytes | None = None) -> Document:
+    """Parse one YAML document safely; raise `YamlError` for anything unusable.
+
+    `utf8`, when given, is `text` encoded as UTF-8 (which the caller may have already)."""
+    value = _fast(text, utf8)
     if value is not _UNSURE:
         return Document(value, text)  # type: ignore[arg-type]
     # LibYAML also breaks lines at a lone CR, NEL, U+2028 and U+2029; people count "\n".
@@ -289,13 +291,14 @@ class _PlainNull(Exception):
     """A string `~`, `Null` or `NULL`: ryml writes the plain ones, nulls, as strings."""
 
 
-def _fast(text: str) -> Value | object:
-    """`text` as `_Converter` would give it, read by rapidyaml; `_UNSURE` where that
-    may differ from LibYAML's reading, and for every error."""
-    try:
-        data = text.encode()
-    except UnicodeEncodeError:  # a lone surrogate
-        return _UNSURE
+def _fast(text: str, data: bytes | None = None) -> Value | object:
+    """`text` (`data` its UTF-8, when given) as `_Converter` would give it, read by
+    rapidyaml; `_UNSURE` where that may differ from LibYAML's reading, and for every error."""
+    if data is None:
+        try:
+            data = text.encode()
+        except UnicodeEncodeError:  # a lone surrogate
+            return _UNSURE
     lines = b"\n" + data  # every line, the first too, begins after a line feed
     if _odd(data, lines):
         return _UNSURE
