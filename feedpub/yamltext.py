@@ -412,34 +412,34 @@ _NEGATIVE_ZERO = re.compile(rb"-0(?<![^ ,\[]-0)(?=[,\]}\n]|\Z)")
 
 def _read(container: dict[str, Any] | list[Any], nulls_read: bool, zeros: list[int]) -> int:
     """Turn every scalar in `container` (a dict or list from ryml's JSON, and those in
-    it) into what `_Converter` gives, in place; return how many keys it holds.
+    it) into what `_Converter` gives, in place; return how many entries (keys and list
+    items) it holds, its own and those of the containers in it.
 
     Numbers become the text written, `true` and `false` text; integers 0 are counted
     in `zeros` (ryml may have read `-0`). Raise `_Unsure` for text ryml may read
     otherwise than LibYAML and `_PlainNull` for a `~` unless `nulls_read`."""
+    entries = len(container)
     if container.__class__ is dict:
-        keys = len(container)
         # One comparison, in C, for a mapping of keys met before: nearly every one.
         if not container.keys() <= _SAFE_KEYS:
             _check_keys(container)
-        entries: Any = container.items()
+        pairs: Any = container.items()
     else:
-        keys = 0
-        entries = enumerate(container)
-    for at, value in entries:
+        pairs = enumerate(container)
+    for at, value in pairs:
         kind = value.__class__
         if kind is str:
             if value[:1] in _CHECK_FIRST:  # one look-up for nearly every string
                 _check_text(value, nulls_read)
         elif kind is dict or kind is list:
-            keys += _read(value, nulls_read, zeros)
+            entries += _read(value, nulls_read, zeros)
         elif kind is int:
             if not value:
                 zeros.append(0)
             container[at] = str(value)
         elif kind is bool:
             container[at] = "true" if value else "false"
-    return keys
+    return entries
 
 
 # Keys `_check_keys` let through, so a mapping of them needs no look at each: the
@@ -490,6 +490,7 @@ class _Reader(threading.local):
     def __init__(self) -> None:
         self.tree = _quiet_tree()
         self.buffer = bytearray(1 << 16)
+        self.size = 0  # the nodes of the tree parsed last
 
     def parse(self, data: bytes, maybe_properties: bool) -> bool:
         """Parse `data` into the tree; False where ryml refuses it, or leave it to
@@ -500,7 +501,7 @@ class _Reader(threading.local):
         tree.clear()
         tree.clear_arena()
         ryml.parse_in_arena(data, tree)
-        size = tree.size()
+        size = self.size = tree.size()
         if tree.is_stream(tree.root_id()) or size > _MAX_NODES // 2:
             return False
         # ryml's node flags, asked only where one may be: each call costs a microsecond.
@@ -519,11 +520,12 @@ class _Reader(threading.local):
             return None  # an empty document, or only comments
         box = [_JSON.decode(out)]
         zeros: list[int] = []
-        keys = _read(box, nulls_read, zeros)
-        # msgspec keeps the last of duplicate keys; each key in ryml's JSON is followed
-        # by `": ` (and a `": ` in a string by an escaped quote), so fewer keys read than
-        # `": ` written means a duplicate (or such a string): LibYAML reports it.
-        if keys != self.buffer.count(b'": ', 0, len(out)):
+        # msgspec keeps the last of duplicate keys, and ryml's tree has a node for each
+        # key and list entry written (and the root): fewer read than the tree's nodes
+        # means a duplicate, which LibYAML reports. (Counting the `": ` ryml writes after
+        # each key costs more than the whole `_read`: a search for a pattern that ends
+        # in a space, in text, stops at every space.)
+        if _read(box, nulls_read, zeros) != self.size:
             raise _Unsure
         if zeros and _NEGATIVE_ZERO.search(out):
             raise _Unsure

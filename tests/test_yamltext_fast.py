@@ -842,3 +842,32 @@ def test_a_document_end_and_an_entry_not_alone_are_both_found(spaces: str) -> No
         assert y._fast(text) is y._UNSURE, text
         check(text)
     assert y._fast(f'k:\n-{spaces}"a"\n-{spaces}[b]  \n') is not y._UNSURE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: [{b: 1, b: 2}]\n",
+        "- {a: 1}\n- {a: 1, a: 2}\n",
+        "a: {b: {c: 1, c: 1}}\n",
+        "a:\n  - b: 1\n    b: 2\n",
+        '"a": 1\na: 2\n',
+        "a: 1\n'a': 2\n",
+        'a: "x\\": y"\nb: [1, 2]\nb: 3\n',
+        "a: [x, y]\nc: {d: [], e: {}}\na: [x, y]\n",
+    ],
+)
+def test_duplicates_anywhere_are_left_to_libyaml(text: str) -> None:
+    """Duplicates are found by counting what msgspec read against ryml's nodes."""
+    assert y._fast(text) is y._UNSURE
+    check(text)
+    assert y.parse_yaml(text).duplicates
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['a: "x\\": y"\n', "a: 'say \": '\n", 'a: ["\\": ", {b: "c\\": d"}]\n', "a: [[], {}, [[]]]\n"],
+)
+def test_keys_are_counted_without_reading_the_json(text: str) -> None:
+    """A string holding `": ` is no duplicate: taken by the fast path, as LibYAML reads it."""
+    assert check(text) is not y._UNSURE
