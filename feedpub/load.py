@@ -180,25 +180,19 @@ def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]
     """Parse the bytes of one record file named `path`; pure, so it can run anywhere."""
     if len(data) > MAX_FILE_BYTES:
         return None, [_too_large(path, len(data))]
+    split = _front_matter(path, data)
+    if isinstance(split, Problem):
+        return None, [split]
+    front, front_utf8, body, offset = split
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        return None, [Problem(path, line, "", f"not UTF-8 text (byte {e.start})")]
-    text = text.removeprefix("\ufeff")
-    split = _split_front_matter(text)
-    if isinstance(split, str):
-        return None, [Problem(path, 1, "", split)]
-    front, body, offset = split
-    try:
-        doc = parse_yaml(front)
+        doc = parse_yaml(front, front_utf8)
     except YamlError as e:
         line = offset + e.line if e.line else 1
         return None, [Problem(path, line, _dotted(e.key), e.message)]
     if not isinstance(doc.value, dict):
         what = "empty" if doc.value is None else f"{_kind(doc.value)}, not a mapping"
         return None, [Problem(path, offset + 1, "", f"front matter is {what}")]
-    fields = _Fields(path, doc, offset, body_line=offset + front.count("\n") + 2)
+    fields = _Fields(path, doc, offset)
     for key, line in doc.duplicates:
         fields.problems.append(
             Problem(
@@ -208,6 +202,27 @@ def parse_record(path: str, data: bytes) -> tuple[Article | None, list[Problem]]
     article = fields.article(body)
     fields.misspelt_keys()
     return article, sorted(fields.problems, key=lambda p: p.line or 0)
+
+
+def _front_matter(path: str, data: bytes) -> tuple[str, bytes | None, str, int] | Problem:
+    """A record's front matter (as text, and as UTF-8 when split from the bytes), its
+    body and the front matter's line offset; or the problem that stops the record."""
+    parts = _split_utf8(data.removeprefix(_UTF8_BOM))
+    if parts is not None:
+        front, body, offset = parts
+        try:
+            return front.decode("utf-8"), front, body.decode("utf-8"), offset
+        except UnicodeDecodeError:
+            pass  # the whole text's decoding says where
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        return Problem(path, line, "", f"not UTF-8 text (byte {e.start})")
+    split = _split_front_matter(text.removeprefix("\ufeff"))
+    if isinstance(split, str):
+        return Problem(path, 1, "", split)
+    return split[0], None, split[1], split[2]
 
 
 def _split_front_matter(text: str) -> tuple[str, str, int] | str:
@@ -231,6 +246,41 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | str:
     return "front matter is not closed by a line '---'"
 
 
+# `_split_front_matter`'s boundary on UTF-8 bytes, where `\s` is ASCII whitespace only;
+# and a boundary line where the text's `\s` (any Unicode space, and \x1c-\x1f) could
+# match more: its run of spaces ends at a byte that may begin one of those.
+_UTF8_BOM = "\ufeff".encode()
+_BOUNDARY_UTF8 = (
+    re.compile(rb"^-{3,}\s*$", re.MULTILINE)
+    if _HANDLER.FM_BOUNDARY is not None and _HANDLER.FM_BOUNDARY.pattern == r"^-{3,}\s*$"
+    else None  # pragma: no cover - another python-frontmatter: every split made on text
+)
+_UNICODE_SPACE_AFTER = re.compile(rb"-{3,}[ \t\n\r\f\v]*[\x1c-\x1f\xc2\xe1\xe2\xe3]")
+
+
+def _split_utf8(data: bytes) -> tuple[bytes, bytes, int] | None:
+    """`_split_front_matter` made on a record's UTF-8 bytes, so the front matter is not
+    decoded and encoded again for the YAML parser; None where the text could be split
+    otherwise (a boundary line followed by what may be a Unicode space), and where it
+    is not split at all (the text's split says why)."""
+    boundary = _BOUNDARY_UTF8
+    if boundary is None or _UNICODE_SPACE_AFTER.match(data):
+        return None
+    start = boundary.match(data)
+    if start is None:
+        return None
+    pos = start.end()
+    while (found := data.find(b"\n---", pos)) >= 0:
+        if _UNICODE_SPACE_AFTER.match(data, found + 1):
+            return None
+        close = boundary.match(data, found + 1)
+        if close is not None:
+            offset = data.count(b"\n", 0, start.end())
+            return data[start.end() : close.start()], data[close.end() :], offset
+        pos = found + 1
+    return None
+
+
 class _Fields:
     """Converts front matter values by the record schema, collecting problems.
 
@@ -240,11 +290,10 @@ class _Fields:
     and the line looked up, only for a problem.
     """
 
-    def __init__(self, path: str, doc: Document, offset: int, body_line: int) -> None:
+    def __init__(self, path: str, doc: Document, offset: int) -> None:
         self.path = path
         self.doc = doc
         self.offset = offset
-        self.body_line = body_line
         self.problems: list[Problem] = []
         self.front: dict[str, Any] = doc.value if isinstance(doc.value, dict) else {}
 
@@ -512,7 +561,10 @@ class _Fields:
     def body(self, body: str) -> str:
         if len(body) > MAX_BODY:
             message = f"longer than {MAX_BODY:,} characters, cut"
-            self.problems.append(Problem(self.path, self.body_line, "body", message, "warning"))
+            # The body begins after the front matter's lines and its closing `---`; counted
+            # only here, for the few records whose body is too long.
+            line = self.offset + self.doc.text.count("\n") + 2
+            self.problems.append(Problem(self.path, line, "body", message, "warning"))
             body = body[:MAX_BODY]
         body = body.replace("\r\n", "\n").replace("\r", "\n")  # the same body, any line ending
         return _NOT_XML.sub("", body).strip()

@@ -92,24 +92,32 @@ class _Snapshot:
 
 def parse_file(path: str) -> Row:
     """Read, hash and parse one record file into a store row; runs in workers too."""
+    return parse_file_summary(path)[0]
+
+
+def parse_file_summary(path: str) -> tuple[Row, Summary]:
+    """`parse_file`'s row and the summary it holds: a scan in this process takes the
+    summary as it is, rather than decoding what was just encoded."""
     found = read_file(path)
     if isinstance(found, Problem):
-        summary = encode_record((None, [found]))
-        return path, -1, RACY, bytes(HASH_SIZE), summary, encode_record(None)
+        summary: Summary = (None, [found])
+        row = (path, -1, RACY, bytes(HASH_SIZE), encode_record(summary), encode_record(None))
+        return row, summary
     data, st = found
     article, problems = parse_record(path, data)
-    digest = digest_of(article) if article is not None else None
+    summary = (digest_of(article) if article is not None else None, problems)
     size, stamp, changed = stat_fields(st)
     if time.time_ns() - changed < RACY_NS:
         stamp = RACY  # look at the bytes next time, whatever the stat says
-    return (
+    row = (
         path,
         size,
         stamp,
         content_hash(data),
-        encode_record((digest, problems)),
+        encode_record(summary),
         encode_record(article),
     )
+    return row, summary
 
 
 def parse_files(paths: list[str]) -> list[Row]:
@@ -221,9 +229,9 @@ class Records:
                 if reused[index]:
                     digest_hash, summary = stored_rows[self.paths[index]]
                 else:
-                    row = next(parsed)
+                    row, summary = next(parsed)
                     new_rows.append(row)
-                    digest_hash, summary = row[3], decode_summary(row[4])
+                    digest_hash = row[3]
                     changes.sizes[index], changes.stamps[index] = row[1], row[2]
                 columns.append(index, digest_hash, summary)
             self.store.put(new_rows)
@@ -366,14 +374,16 @@ class Records:
             return None
         return snapshot
 
-    def _parse(self, stale: array[int]) -> Iterator[Row]:
+    def _parse(self, stale: array[int]) -> Iterator[tuple[Row, Summary]]:
+        """The rows of the records to parse again, in path order, and their summaries."""
         if self.jobs <= 1 or len(stale) < _IN_PROCESS:
-            yield from map(parse_file, map(self.paths.__getitem__, stale))
+            yield from map(parse_file_summary, map(self.paths.__getitem__, stale))
             return
         chunks = range(0, len(stale), _CHUNK)
         tasks = ([self.paths[i] for i in stale[start : start + _CHUNK]] for start in chunks)
         for rows in self.workers.map(parse_files, tasks, len(chunks)):
-            yield from rows
+            for row in rows:
+                yield row, decode_summary(row[4])
 
     def fetch(self, indexes: Iterable[int]) -> dict[int, Article]:
         """The full articles of these records, from memory or the store."""

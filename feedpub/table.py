@@ -119,19 +119,21 @@ class DigestTable:
             self.first_mention.append(self.first_mention[-1])
             return
         key, timestamp, published, domain, name, topics, kind, category, quality, mentions = digest
+        # Nearly every string is one met before: a dict look-up, not a method call.
+        ids = self._string_ids
         string = self._string
         self.key.append(key)
         self.timestamp.append(timestamp)
         self.state.append(PUBLISHED if published else DRAFT)
-        self.domain.append(string(domain))
-        self.name.append(string(name))
+        self.domain.append(ids[domain] if domain in ids else string(domain))
+        self.name.append(ids[name] if name in ids else string(name))
         topic_id = self._topic_ids.get(topics)
         if topic_id is None:
             topic_id = self._topic_ids[topics] = len(self.topic_lists)
             self.topic_lists.append(topics)
         self.topics.append(topic_id)
-        self.type.append(string(kind))
-        self.category.append(string(category))
+        self.type.append(ids[kind] if kind in ids else string(kind))
+        self.category.append(ids[category] if category in ids else string(category))
         if quality is None:
             self.quality.append(_NO_QUALITY)
         elif _BIG_QUALITY < quality < 2**63:
@@ -142,8 +144,8 @@ class DigestTable:
         for m_key, m_timestamp, m_domain, m_name in mentions:
             self.mention_key.append(m_key)
             self.mention_timestamp.append(math.nan if m_timestamp is None else m_timestamp)
-            self.mention_domain.append(string(m_domain))
-            self.mention_name.append(string(m_name))
+            self.mention_domain.append(ids[m_domain] if m_domain in ids else string(m_domain))
+            self.mention_name.append(ids[m_name] if m_name in ids else string(m_name))
         self.first_mention.append(len(self.mention_key))
 
     def _string(self, value: str | None) -> int:

@@ -102,9 +102,11 @@ class Document:
         return line
 
 
-def parse_yaml(text: str) -> Document:
-    """Parse one YAML document safely; raise `YamlError` for anything unusable."""
-    value = _fast(text)
+def parse_yaml(text: str, utf8: bytes | None = None) -> Document:
+    """Parse one YAML document safely; raise `YamlError` for anything unusable.
+
+    `utf8`, when given, is `text` encoded as UTF-8 (which the caller may have already)."""
+    value = _fast(text, utf8)
     if value is not _UNSURE:
         return Document(value, text)  # type: ignore[arg-type]
     # LibYAML also breaks lines at a lone CR, NEL, U+2028 and U+2029; people count "\n".
@@ -289,13 +291,14 @@ class _PlainNull(Exception):
     """A string `~`, `Null` or `NULL`: ryml writes the plain ones, nulls, as strings."""
 
 
-def _fast(text: str) -> Value | object:
-    """`text` as `_Converter` would give it, read by rapidyaml; `_UNSURE` where that
-    may differ from LibYAML's reading, and for every error."""
-    try:
-        data = text.encode()
-    except UnicodeEncodeError:  # a lone surrogate
-        return _UNSURE
+def _fast(text: str, data: bytes | None = None) -> Value | object:
+    """`text` (`data` its UTF-8, when given) as `_Converter` would give it, read by
+    rapidyaml; `_UNSURE` where that may differ from LibYAML's reading, and for every error."""
+    if data is None:
+        try:
+            data = text.encode()
+        except UnicodeEncodeError:  # a lone surrogate
+            return _UNSURE
     lines = b"\n" + data  # every line, the first too, begins after a line feed
     if _odd(data, lines):
         return _UNSURE
@@ -328,13 +331,17 @@ _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
 _LONG_KEY = 100
 _LONG_LINE = re.compile(b"\n[^\n]{1025}")
 _COLON_BEFORE_FLOW = re.compile(rb":[,?\[\]{}:]")
-# A sequence entry that is a quoted scalar or a flow collection but not alone on its
+# At a line's start: a document end (`...`: LibYAML refuses what follows it), or a
+# sequence entry that is a quoted scalar or a flow collection but not alone on its
 # line. ryml reads `- "a" b: c` (and the like over lines) in a sequence at its key's
 # indentation as the entry "a" and a key `b` of the mapping above; LibYAML refuses it.
-_ENTRY_NOT_ALONE = re.compile(
-    rb"""\n *- +(?=["'\[{])"""
-    rb"""(?!(?:"[^"\\\n]*"|'[^'\n]*'|\[[^\[\]{}#\n]*\]|\{[^\[\]{}#\n]*\}) *(?:\n|\Z))"""
+# One search for both: each search of the text has a cost of its own.
+_LINE_QUIRKS = re.compile(
+    rb"\n(?:\.\.\."
+    rb"""| *- +(?=["'\[{])"""
+    rb"""(?!(?:"[^"\\\n]*"|'[^'\n]*'|\[[^\[\]{}#\n]*\]|\{[^\[\]{}#\n]*\}) *(?:\n|\Z)))"""
 )
+_MANY_SPACES = b" " * 20
 
 
 def _odd(data: bytes, lines: bytes) -> bool:
@@ -348,9 +355,7 @@ def _odd(data: bytes, lines: bytes) -> bool:
     return (
         # The escapes \L and \P: ryml may fold a line break escaped before them.
         (b"\\" in data and (b"\\L" in data or b"\\P" in data))
-        # A document end: LibYAML refuses what follows it.
-        or b"\n..." in lines
-        or ((b"\\" in data or b" " * 20 in data) and _LONG_LINE.search(lines) is not None)
+        or ((b"\\" in data or _MANY_SPACES in data) and _LONG_LINE.search(lines) is not None)
         # `%` (a directive, at a line's start), `@` and a backquote, which LibYAML
         # refuses and ryml takes as text; block scalars (`|`, `>`), whose spaces the two
         # count differently.
@@ -364,7 +369,7 @@ def _odd(data: bytes, lines: bytes) -> bool:
             _starts_node(lines, b"[{", not_before=b"]}")
             and (b"#" in data or _COLON_BEFORE_FLOW.search(data) is not None)
         )
-        or _ENTRY_NOT_ALONE.search(lines) is not None
+        or _LINE_QUIRKS.search(lines) is not None
     )
 
 
@@ -407,34 +412,50 @@ _NEGATIVE_ZERO = re.compile(rb"-0(?<![^ ,\[]-0)(?=[,\]}\n]|\Z)")
 
 def _read(container: dict[str, Any] | list[Any], nulls_read: bool, zeros: list[int]) -> int:
     """Turn every scalar in `container` (a dict or list from ryml's JSON, and those in
-    it) into what `_Converter` gives, in place; return how many keys it holds.
+    it) into what `_Converter` gives, in place; return how many entries (keys and list
+    items) it holds, its own and those of the containers in it.
 
     Numbers become the text written, `true` and `false` text; integers 0 are counted
     in `zeros` (ryml may have read `-0`). Raise `_Unsure` for text ryml may read
     otherwise than LibYAML and `_PlainNull` for a `~` unless `nulls_read`."""
-    keys = 0
-    if type(container) is dict:
-        keys = len(container)
-        for key in container:
-            if not 0 < len(key) <= _LONG_KEY or key[0] in _ODD_FIRST or key in _NANS:
-                raise _Unsure
-        entries: Any = container.items()
+    entries = len(container)
+    if container.__class__ is dict:
+        # One comparison, in C, for a mapping of keys met before: nearly every one.
+        if not container.keys() <= _SAFE_KEYS:
+            _check_keys(container)
+        pairs: Any = container.items()
     else:
-        entries = enumerate(container)
-    for at, value in entries:
-        kind = type(value)
+        pairs = enumerate(container)
+    for at, value in pairs:
+        kind = value.__class__
         if kind is str:
             if value[:1] in _CHECK_FIRST:  # one look-up for nearly every string
                 _check_text(value, nulls_read)
+        elif kind is dict or kind is list:
+            entries += _read(value, nulls_read, zeros)
         elif kind is int:
             if not value:
                 zeros.append(0)
             container[at] = str(value)
         elif kind is bool:
             container[at] = "true" if value else "false"
-        elif kind is dict or kind is list:
-            keys += _read(value, nulls_read, zeros)
-    return keys
+    return entries
+
+
+# Keys `_check_keys` let through, so a mapping of them needs no look at each: the
+# record schema's keys and a few more, kept to a bounded number.
+_SAFE_KEYS: set[str] = set()
+_SAFE_KEYS_KEPT = 1024
+
+
+def _check_keys(mapping: dict[str, Any]) -> None:
+    """Raise `_Unsure` for a key ryml may read otherwise than LibYAML: empty, long,
+    beginning with an indicator, or what ryml writes for a NaN or an infinity."""
+    for key in mapping:
+        if not 0 < len(key) <= _LONG_KEY or key[0] in _ODD_FIRST or key in _NANS:
+            raise _Unsure
+    if len(_SAFE_KEYS) + len(mapping) <= _SAFE_KEYS_KEPT:
+        _SAFE_KEYS.update(mapping)
 
 
 def _check_text(value: str, nulls_read: bool) -> None:
@@ -469,6 +490,7 @@ class _Reader(threading.local):
     def __init__(self) -> None:
         self.tree = _quiet_tree()
         self.buffer = bytearray(1 << 16)
+        self.size = 0  # the nodes of the tree parsed last
 
     def parse(self, data: bytes, maybe_properties: bool) -> bool:
         """Parse `data` into the tree; False where ryml refuses it, or leave it to
@@ -479,7 +501,7 @@ class _Reader(threading.local):
         tree.clear()
         tree.clear_arena()
         ryml.parse_in_arena(data, tree)
-        size = tree.size()
+        size = self.size = tree.size()
         if tree.is_stream(tree.root_id()) or size > _MAX_NODES // 2:
             return False
         # ryml's node flags, asked only where one may be: each call costs a microsecond.
@@ -498,11 +520,12 @@ class _Reader(threading.local):
             return None  # an empty document, or only comments
         box = [_JSON.decode(out)]
         zeros: list[int] = []
-        keys = _read(box, nulls_read, zeros)
-        # msgspec keeps the last of duplicate keys; each key in ryml's JSON is followed
-        # by `": ` (and a `": ` in a string by an escaped quote), so fewer keys read than
-        # `": ` written means a duplicate (or such a string): LibYAML reports it.
-        if keys != self.buffer.count(b'": ', 0, len(out)):
+        # msgspec keeps the last of duplicate keys, and ryml's tree has a node for each
+        # key and list entry written (and the root): fewer read than the tree's nodes
+        # means a duplicate, which LibYAML reports. (Counting the `": ` ryml writes after
+        # each key costs more than the whole `_read`: a search for a pattern that ends
+        # in a space, in text, stops at every space.)
+        if _read(box, nulls_read, zeros) != self.size:
             raise _Unsure
         if zeros and _NEGATIVE_ZERO.search(out):
             raise _Unsure

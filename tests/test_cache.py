@@ -54,10 +54,12 @@ def related(n: int) -> dict[str, object]:
 def parsed_paths(config: Config, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The records a build parses, as the parser sees them (not taken from the store)."""
     seen: list[str] = []
-    real = source_module.parse_file
-    monkeypatch.setattr(source_module, "parse_file", lambda path: seen.append(path) or real(path))
+    real = source_module.parse_file_summary
+    monkeypatch.setattr(
+        source_module, "parse_file_summary", lambda path: seen.append(path) or real(path)
+    )
     build(replace(config, jobs=1))  # in this process, where the parser is watched
-    monkeypatch.setattr(source_module, "parse_file", real)
+    monkeypatch.setattr(source_module, "parse_file_summary", real)
     return sorted(seen)
 
 

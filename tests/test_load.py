@@ -24,6 +24,7 @@ from feedpub.build import check
 from feedpub.load import (
     _HANDLER,
     _split_front_matter,
+    _split_utf8,
     clean_text,
     parse_record,
     read_file,
@@ -346,6 +347,18 @@ def test_many_non_web_links_in_a_body_do_not_hang() -> None:
     assert done.returncode == 0
 
 
+@pytest.mark.parametrize(
+    "head",
+    [HEAD, HEAD.replace("---\n", "---\n# a\n\n", 1), "\ufeff" + HEAD, HEAD.replace("\n", "\r\n")],
+)
+def test_a_body_too_long_is_cut_and_reported_on_its_first_line(head: str) -> None:
+    """The body begins on the line after the closing `---` (line 9 after HEAD's seven)."""
+    extra = head.count("\n") - HEAD.count("\n")
+    loaded, problems = parse(head + "---\n" + "x" * (load.MAX_BODY + 5))
+    assert loaded is not None and len(loaded.body) == load.MAX_BODY - 1  # less its line feed
+    assert [(p.line, p.field) for p in problems] == [(9 + extra, "body")]
+
+
 def test_blank_body_gives_no_content() -> None:
     assert load_one(HEAD + "---\n \n\n").body == ""  # grouping renders no content for it
 
@@ -664,6 +677,45 @@ def test_front_matter_is_split_as_python_frontmatter_splits_it(text: str) -> Non
     assert _split_front_matter(text) == expected
 
 
+# Characters the text's `\s` matches and the bytes' does not, and others beginning
+# with the same UTF-8 bytes, or not.
+_UTF8_PARTS = [*_SPLIT_PARTS, "\xa0", "\x85", "\x1c", "\x1f", "\u3000", "\u2029", "\u205f"]
+_UTF8_PARTS += ["\u1680", "\u3042", "\xe9", "\u5c71", "\ufeff", "\U0001f680", "\x0b"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_UTF8_PARTS), max_size=14).map("".join))
+def test_front_matter_split_on_bytes_is_the_split_of_the_text(text: str) -> None:
+    """`_split_utf8` splits where the text's split does, or leaves the record to it."""
+    split = _split_utf8(text.encode())
+    if split is not None:
+        expected = _split_front_matter(text)
+        assert isinstance(expected, tuple)
+        assert split == (expected[0].encode(), expected[1].encode(), expected[2])
+
+
+@pytest.mark.parametrize("space", ["\xa0", "\x85", "\x1c", "\u2029", "\u3000"])
+def test_a_boundary_followed_by_a_unicode_space_is_split_as_text(space: str) -> None:
+    for text in (f"---{space}\na: b\n---\nbody", f"---\na: b\n---{space}\nbody"):
+        assert _split_utf8(text.encode()) is None
+        assert parse(text) == parse_record("seeds/x.md", text.encode())
+    assert _split_utf8(f"---\na: b\n---\n{space}body".encode()) is None
+
+
+def test_records_are_split_on_their_bytes() -> None:
+    """The seeds and every test record with front matter take the bytes' split."""
+    paths = sorted(Path(__file__).parents[1].glob("seeds/**/*.md"))
+    paths += sorted(DATA.glob("site/**/*.md"))
+    assert len(paths) > 16
+    for path in paths:
+        data = path.read_bytes().removeprefix("\ufeff".encode())
+        split = _split_utf8(data)
+        assert split is not None, path
+        text = _split_front_matter(data.decode())
+        assert isinstance(text, tuple)
+        assert split == (text[0].encode(), text[1].encode(), text[2])
+
+
 @settings(max_examples=2000, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("  \t\n\xa0\u2028")))
 def test_clean_text_shortcut_agrees_with_the_full_cleaning(text: str) -> None:
@@ -742,8 +794,8 @@ def test_the_known_keys_are_the_keys_the_loader_reads(monkeypatch: pytest.Monkey
 
     real = load.parse_yaml
 
-    def parse_yaml(text: str) -> Any:
-        doc = real(text)
+    def parse_yaml(text: str, utf8: bytes | None = None) -> Any:
+        doc = real(text, utf8)
         doc.value = Watched(doc.value)
         return doc
 
@@ -794,7 +846,7 @@ ANY_VALUE = URLISH | DATEISH | TEXTISH | VALUES
 
 def _converted(method: str, value: Any) -> tuple[str, list[Problem]]:
     doc = load.parse_yaml("x: 1\n")
-    fields = load._Fields("seeds/x.md", doc, 1, 3)
+    fields = load._Fields("seeds/x.md", doc, 1)
     result = getattr(fields, method)(value, (), "x", *SHORTCUT_ARGUMENTS[method])
     return repr(result), fields.problems
 
@@ -822,7 +874,7 @@ PROVIDERISH = st.fixed_dictionaries(
 
 def _provider(method: str, value: Any) -> tuple[str, list[Problem]]:
     doc = load.parse_yaml("x: 1\n")
-    fields = load._Fields("seeds/x.md", doc, 1, 3)
+    fields = load._Fields("seeds/x.md", doc, 1)
     return repr(getattr(fields, method)(value, (), False)), fields.problems
 
 

@@ -14,7 +14,7 @@ import pytest
 from feedpub import Config, RecordsError, build
 from feedpub.cache import decode_summary
 from feedpub.load import MAX_FILE_BYTES, read_file, scan_record_paths
-from feedpub.source import parse_file
+from feedpub.source import parse_file, parse_file_summary
 from feedpub.types import Problem
 
 
@@ -160,3 +160,17 @@ def test_a_rescan_of_touched_files_keeps_no_object_per_record(
             tracemalloc.stop()
     assert len(changes.touched) == count and not changes.stale
     assert held < 64 * count  # sizes, stamps and a few flags a record
+
+
+def test_a_summary_taken_as_parsed_is_the_one_the_row_holds(tmp_path: Path) -> None:
+    """A scan in this process takes the parsed summary instead of decoding the row's:
+    the two must be the same, for good records, records with problems and files that
+    cannot be read."""
+    root = Path(__file__).parent / "data"
+    paths = [*sorted(root.rglob("*.md")), tmp_path / "missing.md"]
+    assert len(paths) > 30
+    for path in paths:
+        row, summary = parse_file_summary(str(path))
+        again = parse_file(str(path))
+        assert row[:2] + row[3:] == again[:2] + again[3:]  # the stamp may be RACY once
+        assert decode_summary(row[4]) == summary, path

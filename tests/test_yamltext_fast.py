@@ -816,3 +816,58 @@ def test_fast_path_agrees_with_libyaml_on_deep_nesting(depth: int) -> None:
 def test_test_data_is_found() -> None:
     assert any(p.parent.name == "invalid" for p in DATA_RECORDS)
     assert len(DATA_RECORDS) > 30
+
+
+# --- what the fast path remembers between documents ----------------------------------
+
+
+@pytest.mark.parametrize("key", ["k" * 101, ".nan", "-.inf", '",a"', '":a"', '"?a"', '""'])
+def test_keys_are_checked_whatever_was_read_before(key: str) -> None:
+    """Keys that passed the checks are remembered, so a mapping of them is not looked
+    at key by key; a key not seen before is always checked, beside remembered ones."""
+    check("title: a\nwebUrl: b\nprovider:\n  name: c\n")
+    assert {"title", "webUrl", "provider", "name"} <= y._SAFE_KEYS
+    for text in (f"title: a\n{key}: b\n", f"provider:\n  name: c\n  {key}: d\n"):
+        assert y._fast(text) is y._UNSURE, text
+        check(text)
+    assert all(0 < len(k) <= y._LONG_KEY and k[0] not in ",:?" for k in y._SAFE_KEYS)
+    assert not y._SAFE_KEYS & y._NANS
+
+
+@pytest.mark.parametrize("spaces", [" ", "   "])
+def test_a_document_end_and_an_entry_not_alone_are_both_found(spaces: str) -> None:
+    """One search finds both (`_LINE_QUIRKS`), wherever they are in the text."""
+    entry = f'k:\n-{spaces}"a" b: v\n'
+    for text in ("x: y\n...\n", "x: y\n...", "...\nx: y\n", entry, "a: b\n" * 50 + entry):
+        assert y._fast(text) is y._UNSURE, text
+        check(text)
+    assert y._fast(f'k:\n-{spaces}"a"\n-{spaces}[b]  \n') is not y._UNSURE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: [{b: 1, b: 2}]\n",
+        "- {a: 1}\n- {a: 1, a: 2}\n",
+        "a: {b: {c: 1, c: 1}}\n",
+        "a:\n  - b: 1\n    b: 2\n",
+        '"a": 1\na: 2\n',
+        "a: 1\n'a': 2\n",
+        'a: "x\\": y"\nb: [1, 2]\nb: 3\n',
+        "a: [x, y]\nc: {d: [], e: {}}\na: [x, y]\n",
+    ],
+)
+def test_duplicates_anywhere_are_left_to_libyaml(text: str) -> None:
+    """Duplicates are found by counting what msgspec read against ryml's nodes."""
+    assert y._fast(text) is y._UNSURE
+    check(text)
+    assert y.parse_yaml(text).duplicates
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['a: "x\\": y"\n', "a: 'say \": '\n", 'a: ["\\": ", {b: "c\\": d"}]\n', "a: [[], {}, [[]]]\n"],
+)
+def test_keys_are_counted_without_reading_the_json(text: str) -> None:
+    """A string holding `": ` is no duplicate: taken by the fast path, as LibYAML reads it."""
+    assert check(text) is not y._UNSURE
