@@ -168,13 +168,16 @@ def file_as_left(path: Path, stat: tuple[int, int] | None) -> bool:
 
 
 def inputs_key(config: Config, records: Records) -> bytes:
-    """A hash of everything a build reads: the settings and every record's size and stamp.
+    """A hash of everything a build reads: the settings, every record's size and stamp,
+    and the files left out of the records (each one a problem to report).
 
     Equal keys (with the output folder as the last build left it) mean an identical
     build; a file touched without a change only costs the full path.
     """
     h = hashlib.blake2b(repr(config).encode("utf-8"), digest_size=16)
     h.update(settings_hash(config))
+    left_out = (records.skipped, records.misnamed)
+    h.update(repr(left_out).encode("utf-8", "surrogateescape") + b"\0")
     for start in range(0, len(records.paths), 4096):
         h.update("\0".join(records.paths[start : start + 4096]).encode() + b"\0")
     sizes, stamps = records.stat_columns()

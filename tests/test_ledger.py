@@ -3,6 +3,7 @@ the policy that lets a build skip a feed or write nothing at all."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import article, write_record
-from feedpub import Config, build
+from feedpub import Config, RecordsError, build
 from feedpub.cache import RecordStore, file_stat
 from feedpub.cli import cli
 from feedpub.ledger import MISSING, OutputLedger
@@ -72,3 +73,25 @@ def test_a_store_from_another_version_loses_the_ledger_tables_too(
     run = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert run.exit_code == 0, run.output
     assert "cache could not be used" not in run.output
+
+
+@pytest.mark.parametrize("kind", ["link leading out", "name not UTF-8"])
+def test_a_file_left_out_of_the_records_is_reported_by_a_build_with_nothing_else_new(
+    site: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """A `*.md` the scan leaves out (a link leading out, a FIFO, a name that is not
+    UTF-8) is an error: a build after one was added must say so, as a build without the
+    cache does, not repeat the last result because every record is as it was."""
+    monkeypatch.setattr("feedpub.source.RACY_NS", 0)  # every stat is to be trusted at once
+    build(site)
+    assert build(site).created == ()  # the last result stands
+    if kind == "link leading out":
+        outside = tmp_path / "outside.md"
+        outside.write_text("---\ntitle: x\n---\n", encoding="utf-8")
+        (site.source / "zz.md").symlink_to(outside)
+    else:
+        (site.source / os.fsdecode(b"z\xff.md")).write_bytes(b"")
+    with pytest.raises(RecordsError):
+        build(replace(site, cache_dir=None))
+    with pytest.raises(RecordsError):
+        build(site)
