@@ -21,15 +21,18 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from feedpub.cache import HASH_SIZE, StoreDamaged, decode, encode, file_stat
 from feedpub.config import Config
-from feedpub.group import Plan, Selection
-from feedpub.source import Records
 from feedpub.types import BuildResult
 from feedpub.version import __version__, code_hash
+
+if TYPE_CHECKING:
+    from feedpub.group import Plan, Selection
+    from feedpub.source import Records
 
 MISSING = (-1, -1)  # the stat remembered for a wanted file that is not there
 _LAST_BUILD = msgspec.json.Decoder(tuple[bytes, BuildResult])
