@@ -12,8 +12,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # imported when the first pool is made: it brings in multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -61,6 +64,8 @@ class Workers:
         if self._pool is None:
             # No more processes than there are tasks for: each costs a Python start-up.
             workers = max(1, min(self.jobs, tasks))
+            from concurrent.futures import ProcessPoolExecutor
+
             self._pool = ProcessPoolExecutor(max_workers=workers, initializer=start_worker)
         return self._pool
 
