@@ -14,7 +14,6 @@ import unicodedata
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from hashlib import blake2b
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
 
@@ -77,56 +76,6 @@ MAX_ITEMS = 100
 MIN_YEAR, MAX_YEAR = 1000, 9998
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
-
-
-def scan_record_paths(source: Path) -> tuple[list[str], list[Problem]]:
-    """The record files below `source` as POSIX path strings in path order, and a
-    problem for each `*.md` left out.
-
-    Only regular files are records: opening a FIFO or a device (or a file such as
-    /proc/kmsg) can block a build for ever, and a link leading out of `source` would
-    publish a file from elsewhere. A link to a regular file inside `source` is read
-    like that file. Linked folders are not followed.
-    """
-    root = os.path.realpath(source)
-    found: list[str] = []
-    skipped: list[tuple[str, str]] = []
-    folders = [os.fspath(source)]
-    while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.path)
-                elif entry.name.endswith(".md"):
-                    # The folder listing tells a regular file: no stat for nearly all.
-                    regular = entry.is_file(follow_symlinks=False)
-                    why = None if regular else _why_not_a_record(entry.path, root)
-                    if why is None:
-                        found.append(entry.path)
-                    else:
-                        skipped.append((entry.path, why))
-    if os.sep != "/":
-        found = [p.replace(os.sep, "/") for p in found]
-        skipped = [(p.replace(os.sep, "/"), why) for p, why in skipped]
-    problems = [Problem(path, None, "", why) for path, why in sorted(skipped)]
-    return sorted(found), problems
-
-
-def _why_not_a_record(path: str, root: str) -> str | None:
-    """Why the `*.md` at `path`, which is not a regular file, is no record; None
-    for a link to a regular file inside `root` (a real path)."""
-    real = os.path.realpath(path)
-    try:
-        inside = os.path.commonpath((root, real)) == root
-    except ValueError:  # on another drive
-        inside = False
-    if not inside:
-        return "skipped: a link leading out of the source folder"
-    try:
-        mode = os.stat(real).st_mode  # stat opens nothing, so even a FIFO is safe
-    except OSError:
-        return "skipped: a link to nothing that can be read"
-    return None if stat.S_ISREG(mode) else "skipped: not a regular file"
 
 
 def read_file(path: str) -> tuple[bytes, os.stat_result] | Problem:

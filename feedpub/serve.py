@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from feedpub.formats import CSS, FORMATS, OPML
-from feedpub.load import scan_record_paths
+from feedpub.source import scan_record_paths
 from feedpub.write import read_existing
 
 # Every kind of file feedpub writes, then other XML; looked up in order, so the

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import stat
 import time
 from array import array
 from collections import OrderedDict
@@ -32,10 +33,12 @@ from feedpub.cache import (
     encode_record,
     stat_fields,
 )
-from feedpub.load import digest_of, parse_record, read_file, scan_record_paths
 from feedpub.table import DigestTable, Paths
 from feedpub.types import Article, Problem
 from feedpub.workers import Workers, cap_jobs
+
+# The record loader (and the YAML parsers it brings in) is imported where a record is
+# read: a build that finds every record as the last one left it reads none.
 
 Row = tuple[str, int, int, bytes, bytes, bytes]  # path, size, stamp, hash, summary, full
 _CHUNK = 64  # records per task sent to a worker
@@ -98,6 +101,8 @@ def parse_file(path: str) -> Row:
 def parse_file_summary(path: str) -> tuple[Row, Summary]:
     """`parse_file`'s row and the summary it holds: a scan in this process takes the
     summary as it is, rather than decoding what was just encoded."""
+    from feedpub.load import digest_of, parse_record, read_file
+
     found = read_file(path)
     if isinstance(found, Problem):
         summary: Summary = (None, [found])
@@ -492,6 +497,8 @@ def _unchanged(
     the same bytes), and the new size and stamp the store should learn, if any: only
     when every record file is `settled`, so a file written this instant is looked at
     again next time."""
+    from feedpub.load import read_file
+
     size, stamp, digest_hash = stored
     if now is None:
         return False, None
@@ -515,6 +522,56 @@ def _paths_digest(paths: Paths) -> bytes:
 
 
 _SNAPSHOT_PROBLEMS = msgspec.json.Decoder(list[tuple[int, list[Problem]]])
+
+
+def scan_record_paths(source: Path) -> tuple[list[str], list[Problem]]:
+    """The record files below `source` as POSIX path strings in path order, and a
+    problem for each `*.md` left out.
+
+    Only regular files are records: opening a FIFO or a device (or a file such as
+    /proc/kmsg) can block a build for ever, and a link leading out of `source` would
+    publish a file from elsewhere. A link to a regular file inside `source` is read
+    like that file. Linked folders are not followed.
+    """
+    root = os.path.realpath(source)
+    found: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    folders = [os.fspath(source)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif entry.name.endswith(".md"):
+                    # The folder listing tells a regular file: no stat for nearly all.
+                    regular = entry.is_file(follow_symlinks=False)
+                    why = None if regular else _why_not_a_record(entry.path, root)
+                    if why is None:
+                        found.append(entry.path)
+                    else:
+                        skipped.append((entry.path, why))
+    if os.sep != "/":
+        found = [p.replace(os.sep, "/") for p in found]
+        skipped = [(p.replace(os.sep, "/"), why) for p, why in skipped]
+    problems = [Problem(path, None, "", why) for path, why in sorted(skipped)]
+    return sorted(found), problems
+
+
+def _why_not_a_record(path: str, root: str) -> str | None:
+    """Why the `*.md` at `path`, which is not a regular file, is no record; None
+    for a link to a regular file inside `root` (a real path)."""
+    real = os.path.realpath(path)
+    try:
+        inside = os.path.commonpath((root, real)) == root
+    except ValueError:  # on another drive
+        inside = False
+    if not inside:
+        return "skipped: a link leading out of the source folder"
+    try:
+        mode = os.stat(real).st_mode  # stat opens nothing, so even a FIFO is safe
+    except OSError:
+        return "skipped: a link to nothing that can be read"
+    return None if stat.S_ISREG(mode) else "skipped: not a regular file"
 
 
 def _utf8(path: str) -> bool:

@@ -29,8 +29,8 @@ from feedpub.load import (
     parse_record,
     read_file,
     render_markdown,
-    scan_record_paths,
 )
+from feedpub.source import scan_record_paths
 from feedpub.types import Article, Problem
 
 INVALID = DATA / "invalid"

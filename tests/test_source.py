@@ -13,8 +13,8 @@ import pytest
 
 from feedpub import Config, RecordsError, build
 from feedpub.cache import decode_summary
-from feedpub.load import MAX_FILE_BYTES, read_file, scan_record_paths
-from feedpub.source import parse_file, parse_file_summary
+from feedpub.load import MAX_FILE_BYTES, read_file
+from feedpub.source import parse_file, parse_file_summary, scan_record_paths
 from feedpub.types import Problem
 
 
