@@ -36,7 +36,6 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 
 from feedpub.errors import FeedpubError
-from feedpub.load import is_sound
 from feedpub.types import Article, DigestRow, Problem
 from feedpub.version import __version__, code_hash
 
@@ -113,6 +112,8 @@ def decode_article(data: bytes) -> Article | None:
         or any(r.published_at and r.published_at.utcoffset() is None for r in article.related)
     ):
         raise StoreDamaged("the record store holds a date without a time zone")
+    from feedpub.load import is_sound
+
     if article is not None and not is_sound(article):
         raise StoreDamaged("the record store holds an article no record could give")
     return article

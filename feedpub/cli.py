@@ -13,20 +13,31 @@ from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from feedpub.build import Progress, check, diff
 from feedpub.build import build as build_feeds
-from feedpub.config import DEFAULT_CACHE_DIR, Config, load_config
-from feedpub.diff import LIMIT, Changes, markdown
+from feedpub.config import (
+    DEFAULT_CACHE_DIR,
+    DIFF_LIMIT,
+    NO_HUB,
+    PING_BATCH_MAX,
+    PING_TIMEOUT,
+    Config,
+    load_config,
+)
 from feedpub.errors import ConfigError, FeedpubError, RecordsError, escape_text
-from feedpub.ping import MAX_BATCH, NO_HUB, TIMEOUT, Notice
-from feedpub.ping import ping as ping_hub
-from feedpub.scaffold import init_site, new_record
 from feedpub.types import BuildResult, Problem
 from feedpub.version import __version__
+
+# diff, ping and scaffold are imported where they are used: a build, above all one with
+# nothing to do, needs neither the HTML and XML readers of the one nor the HTTP client
+# of the other.
+if TYPE_CHECKING:
+    from feedpub.diff import Changes
+    from feedpub.ping import Notice
 
 Command = Callable[..., Any]
 
@@ -163,13 +174,13 @@ def _ping_options(timeout: str, batch: str) -> Callable[[Command], Command]:
             show_default=True,
             envvar="FEEDPUB_PING_BATCH",
             show_envvar=True,
-            type=click.IntRange(1, MAX_BATCH),
+            type=click.IntRange(1, PING_BATCH_MAX),
             help="Feed URLs per request to the hub (some hubs read only one).",
         )(command)
         return click.option(
             timeout,
             "ping_timeout",
-            default=TIMEOUT,
+            default=PING_TIMEOUT,
             show_default=True,
             envvar="FEEDPUB_PING_TIMEOUT",
             show_envvar=True,
@@ -263,6 +274,8 @@ def build(
             for path in paths:
                 click.echo(f"would {status} {config.output / path}", err=True)
         if changes is not None and not result.is_current:
+            from feedpub.diff import markdown
+
             click.echo(markdown(changes), err=True, nl=False)
         if result.is_current:
             if not quiet:  # quiet: silence on success, the exit code says it
@@ -351,6 +364,8 @@ def _ping(
         if not (quiet and notice.accepted):
             click.echo(str(notice), err=True)
 
+    from feedpub.ping import ping as ping_hub
+
     with _reporting():
         result = ping_hub(config, built=built, timeout=timeout, batch=batch, report=report)
     for warning in result.warnings:
@@ -370,7 +385,7 @@ def _ping(
 @_build_options
 @click.option(
     "--limit",
-    default=LIMIT,
+    default=DIFF_LIMIT,
     show_default=True,
     envvar="FEEDPUB_LIMIT",
     type=click.IntRange(min=1),
@@ -397,6 +412,8 @@ def diff_command(
     with _reporting():
         config = _load(config_file, no_cache, quiet, **options)
         _, changes = diff(config, allow_shrink=allow_shrink)
+    from feedpub.diff import markdown
+
     click.echo(markdown(changes, limit), nl=False)
 
 
@@ -482,6 +499,8 @@ def init(folder: Path, base_url: str | None, title: str | None, source: str) -> 
     if title is None:
         default = folder.resolve().name or "feeds"
         title = click.prompt("Site title", default=default) if _interactive() else default
+    from feedpub.scaffold import init_site
+
     with _reporting():
         made = init_site(folder, base_url, title, source)
     for path in made.written:
@@ -523,6 +542,8 @@ def new(
         feedpub new "Sky cameras give solar farms a head start" --topic Energy \\
             --provider mullertech.example
     """
+    from feedpub.scaffold import new_record
+
     with _reporting():
         config = load_config(config_file, require_base_url=False)
         path = new_record(

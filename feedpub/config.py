@@ -7,20 +7,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from feedpub.errors import ConfigError, escape_text
 from feedpub.formats import FEED_FORMATS, FORMATS
-from feedpub.load import normalise_domain, topic_key
 from feedpub.types import Problem
 from feedpub.workers import cap_jobs
-from feedpub.yamltext import Value, YamlError, parse_yaml
+
+# The YAML reader and the record loader are imported where a value needs them: most
+# builds (a warm one above all) read no feedpub.yaml and name no custom feed.
+if TYPE_CHECKING:
+    from feedpub.yamltext import Value
 
 CONFIG_FILE = "feedpub.yaml"
 # Where the command keeps its cache unless told otherwise: in the working folder, as
 # pytest, mypy and ruff keep theirs. A library build without `cache_dir` keeps none.
 DEFAULT_CACHE_DIR = Path(".feedpub_cache")
+DIFF_LIMIT = 10  # entries `feedpub diff` shows per feed before "… and N more"
+PING_TIMEOUT = 10.0  # seconds to wait for the hub to connect, and then to answer
+PING_BATCH_MAX = 100  # feed URLs in one request to the hub at most
+NO_HUB = "no hub configured: set `hub` in feedpub.yaml to tell a WebSub hub of changes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +195,8 @@ def _read_file(path: Path) -> tuple[dict[str, Any], Callable[..., int | None]]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read: {e}") from e
+    from feedpub.yamltext import YamlError, parse_yaml  # only a site with a feedpub.yaml
+
     try:
         doc = parse_yaml(text)
     except YamlError as e:
@@ -317,6 +326,8 @@ def _custom_feed(item: Any, i: int, where: Callable[..., str]) -> CustomFeed:
         if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
             raise ConfigError(f"{where(key)}: {label}.{key}: must be a list of names")
         lists[key] = tuple(x.strip() for x in raw)
+    from feedpub.load import normalise_domain, topic_key
+
     providers = []
     for domain in lists["providers"]:
         normal = normalise_domain(domain)

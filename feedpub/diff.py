@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from lxml import etree
 
+from feedpub.config import DIFF_LIMIT
 from feedpub.errors import escape_text
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH
 from feedpub.render import FEED_FORMATS, OPML_PATH, rss_description
@@ -29,7 +30,7 @@ Status = Literal["created", "changed", "removed"]
 # The formats an old feed can be read back from, the most faithful first.
 READABLE = ("atom", "json", "rss")
 SITE_FILES = (MANIFEST, OPML_PATH, INDEX_PATH, STYLE_PATH)
-LIMIT = 10  # entries shown per feed before "… and N more"
+LIMIT = DIFF_LIMIT
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 # Input from disk: no entity, DTD or network is ever resolved.

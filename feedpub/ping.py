@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from feedpub.cache import RecordStore
-from feedpub.config import Config
+from feedpub.config import NO_HUB, PING_BATCH_MAX, PING_TIMEOUT, Config
 from feedpub.errors import ConfigError, escape_text, raises_feedpub_errors
 from feedpub.ledger import OutputLedger
 from feedpub.render import FEED_FORMATS
@@ -34,12 +34,11 @@ from feedpub.write import MANIFEST, read_manifest
 if TYPE_CHECKING:  # the HTTP client is loaded only when a ping is sent
     import urllib3
 
-NO_HUB = "no hub configured: set `hub` in feedpub.yaml to tell a WebSub hub of changes"
-TIMEOUT = 10.0  # seconds to wait for the hub to connect, and then to answer
+TIMEOUT = PING_TIMEOUT
 ATTEMPTS = 3  # a 5xx, a 429 or no answer at all is tried twice more
 BACKOFF = 0.5  # seconds before the first retry, doubled before each next one
 WORKERS = 4  # requests in flight at once: quick for a few dozen feeds, no flood for the hub
-MAX_BATCH = 100  # URLs in one request at most
+MAX_BATCH = PING_BATCH_MAX
 _FORM = "application/x-www-form-urlencoded"
 _BODY_READ = 4096  # bytes of a hub's answer read: more than the one line reported
 _DETAIL = 200  # characters of it reported
