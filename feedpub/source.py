@@ -133,6 +133,14 @@ class Records:
     """The records below `source`, as the store and the parser give them."""
 
     def __init__(self, source: Path, store: RecordStore, jobs: int | None = None) -> None:
+        self.store = store
+        self.jobs = cap_jobs(jobs)
+        self.workers = Workers(self.jobs)
+        if self.jobs > 1 and store.is_empty():
+            # Every record is to be parsed: the workers are made now, before the paths
+            # are listed (a million paths take a hundred MB while they are), since each
+            # starts as big as this process is when it is made.
+            self.workers.start(self.jobs)
         found, self.skipped = scan_record_paths(source)
         self.paths = Paths([p for p in found if _utf8(p)])
         # A name that is not UTF-8 cannot be stored, linked or shown as it is: reported.
@@ -141,14 +149,7 @@ class Records:
             for p in found
             if not _utf8(p)
         ]
-        del found  # before any worker is made: it would start with a copy of the list
-        self.store = store
-        self.jobs = cap_jobs(jobs)
-        self.workers = Workers(self.jobs)
-        if self.jobs > 1 and len(self.paths) >= _IN_PROCESS and store.is_empty():
-            # Every record is to be parsed: the workers are made now, holding a copy of
-            # little more than the paths, rather than of the scan's columns as well.
-            self.workers.start(len(self.paths) // _CHUNK + 1)
+        del found
         self._kept: OrderedDict[int, Article | None] = OrderedDict()
         self._sizes: array[int] | None = None  # -1: the file is gone
         self._stamps = array("q")

@@ -29,6 +29,7 @@ source_module = importlib.import_module("feedpub.source")
 
 # The module, not the function the package exports under the same name.
 build_module = importlib.import_module("feedpub.build")
+publish_module = importlib.import_module("feedpub.publish")
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -89,9 +90,9 @@ def test_warm_build_parses_nothing_and_renders_nothing(
     assert parsed_paths(cached, monkeypatch) == []
     rendered: list[str] = []
 
-    real = build_module.assemble
+    real = publish_module.assemble
     monkeypatch.setattr(
-        build_module, "assemble", lambda plan, *a: rendered.append(plan.name) or real(plan, *a)
+        publish_module, "assemble", lambda plan, *a: rendered.append(plan.name) or real(plan, *a)
     )
     result = build(cached)
     assert rendered == []
@@ -107,9 +108,9 @@ def test_one_changed_record_is_parsed_again_and_only_its_feeds_rendered(
     target.write_text(target.read_text().replace("Article 11", "Article eleven"))
 
     rendered: list[str] = []
-    real = build_module.assemble
+    real = publish_module.assemble
     monkeypatch.setattr(
-        build_module, "assemble", lambda plan, *a: rendered.append(plan.name) or real(plan, *a)
+        publish_module, "assemble", lambda plan, *a: rendered.append(plan.name) or real(plan, *a)
     )
     result = build(cached)
     assert "all" in rendered and "topics/t2" in rendered and "topics/t0" not in rendered

@@ -5,6 +5,7 @@ are the bytes one process makes, and a worker's failure leaves the site as it wa
 from __future__ import annotations
 
 import importlib
+import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -21,8 +22,9 @@ from feedpub.source import Records
 from feedpub.workers import Workers, cap_jobs
 from feedpub.write import TEMP_MARK, Staged, stage
 
-# The module, not the function `feedpub.build` names.
-build_module = importlib.import_module("feedpub.build")
+# The stage that makes feeds, as a module.
+publish_module = importlib.import_module("feedpub.publish")
+source_module = importlib.import_module("feedpub.source")
 
 
 def test_no_more_workers_than_cores_or_tasks(tmp_path: Path) -> None:
@@ -53,19 +55,27 @@ def test_results_come_in_the_order_of_the_items_not_of_their_finishing() -> None
         workers.close()
 
 
-def test_a_build_that_parses_everything_makes_its_workers_before_it_compares(
-    tmp_path: Path,
+def test_a_build_that_parses_everything_makes_its_workers_before_it_lists_the_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker process starts as big as the build is when it is made: with an empty
-    store, every record is to be parsed, so the workers are made as soon as the paths
-    are known, before the columns comparing them with the store (tens of MB a million
-    records) exist. With records stored, none is made until there is work for it."""
-    if cap_jobs(2) < 2:
-        pytest.skip("one CPU: a build runs no worker")
+    store, every record is to be parsed, so the workers are made before the paths are
+    listed (a million of them take a hundred MB while they are) and before the columns
+    comparing them with the store exist. With records stored, none is made until there
+    is work for it."""
+    _two_cores(monkeypatch)
     source = tmp_path / "seeds"
     source.mkdir()
     for n in range(300):
         (source / f"{n:03d}.md").write_text(f"---\ntitle: {n}\n---\n", encoding="utf-8")
+    workers_when_listed = []
+    real = source_module.scan_record_paths
+
+    def listing(folder: Path) -> object:
+        workers_when_listed.append(len(multiprocessing.active_children()))
+        return real(folder)
+
+    monkeypatch.setattr(source_module, "scan_record_paths", listing)
     with RecordStore(tmp_path / "cache", source, tmp_path / "out") as store:
         records = Records(source, store, jobs=2)
         try:
@@ -76,6 +86,7 @@ def test_a_build_that_parses_everything_makes_its_workers_before_it_compares(
             records.workers.close()
         again = Records(source, store, jobs=2)
         assert again.workers._pool is None
+    assert workers_when_listed == [2, 0]
 
 
 # --- feeds assembled, rendered and staged in the workers ------------------------------
@@ -106,9 +117,9 @@ def test_feeds_made_in_the_workers_are_the_bytes_one_process_makes(
     two = replace(base, output=tmp_path / "two", jobs=2, cache_dir=tmp_path / "cache2")
     expected = build(one)
     _two_cores(monkeypatch)
-    monkeypatch.setattr(build_module, "assemble", _not_in_this_process)
+    monkeypatch.setattr(publish_module, "assemble", _not_in_this_process)
     result = build(two)
-    assert len(result.feeds) >= build_module._RENDER_IN_WORKERS
+    assert len(result.feeds) >= publish_module._RENDER_IN_WORKERS
     assert _tree(two.output) == _tree(one.output)
     assert (result.created, result.changed, result.unchanged) == (
         expected.created,
@@ -143,7 +154,7 @@ def test_a_worker_that_fails_leaves_the_site_as_it_was_and_no_temporary(
     build(replace(config, jobs=1, base_url="https://old.example.org/"))
     before = _tree(config.output)
     _two_cores(monkeypatch)
-    monkeypatch.setattr(build_module, "stage", _fail_on_the_tenth_feed)
+    monkeypatch.setattr(publish_module, "stage", _fail_on_the_tenth_feed)
     with pytest.raises(OutputError, match="disk full"):
         build(config)
     assert _tree(config.output) == before
@@ -171,7 +182,7 @@ def test_a_damaged_row_a_worker_reads_is_caught_and_the_cache_rebuilt(
         db.execute("UPDATE records SET full = CAST(full || x'00' AS BLOB)")
     db.close()
     _two_cores(monkeypatch)
-    monkeypatch.setattr(build_module, "assemble", _not_in_this_process)
+    monkeypatch.setattr(publish_module, "assemble", _not_in_this_process)
     result = build(config, check_only=True)
     assert (
         [p.message for p in result.problems if "cache" in p.message]

@@ -36,7 +36,7 @@ FILES = {
 OLD_NS = 1_000_000_000 * 1_000_000_000  # 2001-09-09, far from any clock a test runs under
 
 
-build_module = importlib.import_module("feedpub.build")
+publish_module = importlib.import_module("feedpub.publish")
 
 
 def feeds_only(plan: Plan) -> Plan:
@@ -568,7 +568,7 @@ def test_a_failed_build_leaves_the_site_as_it_was_and_no_temporary(
     def fail(*args: object) -> bytes:
         raise failure
 
-    monkeypatch.setattr(build_module, "render_index", fail)
+    monkeypatch.setattr(publish_module, "render_index", fail)
     with pytest.raises(raised) as caught:
         build(config)
 
