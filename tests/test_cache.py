@@ -333,6 +333,17 @@ def _store(config: Config) -> Path:
     return found
 
 
+def _put_store(store: Path, data: bytes) -> None:
+    """Put `data` in the store's place as a new file, without its write-ahead log: a
+    file rewritten in place would keep its inode, and SQLite's state about that inode
+    (in this process, or in one not yet gone) could make a test's own reads fail."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{store}{suffix}").unlink(missing_ok=True)
+    fresh = store.with_name(store.name + ".new")
+    fresh.write_bytes(data)
+    os.replace(fresh, store)
+
+
 def _no_cache_tree(config: Config, name: str) -> dict[str, bytes]:
     fresh = replace(config, output=config.output.parent / name, cache_dir=None)
     build(fresh)
@@ -456,19 +467,17 @@ def test_whatever_the_store_holds_a_build_gives_the_feeds_of_the_records(
     config, expected, good_store = hostile_site.config, hostile_site.tree, hostile_site.store
     write_record(config.source, "05.md", article(5, topics=["AI", "T2"], related=[related(5)]))
     store = _store(config)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{store}{suffix}").unlink(missing_ok=True)
     how = data.draw(st.sampled_from(["bytes", "bits", "rows"]), label="damage")
     if how == "bytes":
-        store.write_bytes(data.draw(st.binary(max_size=4096), label="store"))
+        _put_store(store, data.draw(st.binary(max_size=4096), label="store"))
     elif how == "bits":
         damaged = bytearray(good_store)
         for _ in range(data.draw(st.integers(1, 8), label="flips")):
             at = data.draw(st.integers(0, len(damaged) * 8 - 1), label="bit")
             damaged[at // 8] ^= 1 << (at % 8)
-        store.write_bytes(bytes(damaged))
+        _put_store(store, bytes(damaged))
     else:
-        store.write_bytes(good_store)
+        _put_store(store, good_store)
         with sqlite3.connect(store) as db:
             _mutate_store(db, data)
         db.close()
