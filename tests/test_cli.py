@@ -373,3 +373,50 @@ def test_the_cache_default_comes_from_the_configuration(folder: Path) -> None:
     assert code == 0, err
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == [str(DEFAULT_CACHE_DIR)]
     assert list((folder / DEFAULT_CACHE_DIR).glob("*.sqlite3"))
+
+
+_WARM_BUILD = """
+import sys
+import feedpub.source
+feedpub.source.RACY_NS = 0  # every stat is to be trusted at once
+from feedpub.cli import cli
+cli.main(sys.argv[1:], standalone_mode=False)
+heavy = {"feedpub.load", "feedpub.group", "feedpub.render", "feedpub.diff", "yaml", "ryml"}
+heavy |= {"feedpub.publish", "feedpub.pages", "feedpub.write", "feedpub.yamltext"}
+heavy |= {"lxml", "multiprocessing", "markdown_it", "importlib.metadata"}
+print(*sorted(heavy & set(sys.modules)), file=sys.stderr)
+"""
+
+
+def test_a_build_with_nothing_to_do_imports_no_stage_that_parses_or_renders(
+    tmp_path: Path,
+) -> None:
+    """A build that finds every record, setting and output file as the last build left
+    them only lists and stats the records and reads the ledger: the start-up of the
+    parsing, grouping and rendering stages would be most of its time."""
+    for n in range(3):
+        write_record(tmp_path / "seeds", f"{n}.md", article(n))
+    args = [
+        "build",
+        "seeds",
+        "-o",
+        "out",
+        "--base-url",
+        BASE,
+        "--cache-dir",
+        "cache",
+        "--json",
+        "-q",
+    ]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _WARM_BUILD, *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        for _ in range(2)
+    ]
+    assert json.loads(runs[1].stdout)["was_current"] is True
+    assert runs[1].stderr.strip() == ""
