@@ -136,11 +136,28 @@ class Records:
         self.store = store
         self.jobs = cap_jobs(jobs)
         self.workers = Workers(self.jobs)
-        if self.jobs > 1 and store.is_empty():
-            # Every record is to be parsed: the workers are made now, before the paths
-            # are listed (a million paths take a hundred MB while they are), since each
-            # starts as big as this process is when it is made.
+        cold = self.jobs > 1 and store.is_empty()
+        if cold and not store.is_temporary:
+            # A first build with the cache parses every record: its workers are made
+            # now, before the paths are listed (a million paths take a hundred MB while
+            # they are), since each starts as big as this process is when it is made.
             self.workers.start(self.jobs)
+        try:
+            self._list(source)
+        except BaseException:
+            self.workers.close()  # nobody else holds the pool yet
+            raise
+        if len(self.paths) < _IN_PROCESS:
+            self.workers.close()  # too few to parse for workers to pay: none is kept
+        elif cold:
+            self.workers.start(len(self.paths) // _CHUNK + 1)  # made now, if not yet
+        self._kept: OrderedDict[int, Article | None] = OrderedDict()
+        self._sizes: array[int] | None = None  # -1: the file is gone
+        self._stamps = array("q")
+        self.newest = 0  # the latest mtime or ctime of any record file, in nanoseconds
+        self.warnings: list[Problem] = []  # about the cache, for the build to report
+
+    def _list(self, source: Path) -> None:
         found, self.skipped = scan_record_paths(source)
         self.paths = Paths([p for p in found if _utf8(p)])
         # A name that is not UTF-8 cannot be stored, linked or shown as it is: reported.
@@ -149,12 +166,6 @@ class Records:
             for p in found
             if not _utf8(p)
         ]
-        del found
-        self._kept: OrderedDict[int, Article | None] = OrderedDict()
-        self._sizes: array[int] | None = None  # -1: the file is gone
-        self._stamps = array("q")
-        self.newest = 0  # the latest mtime or ctime of any record file, in nanoseconds
-        self.warnings: list[Problem] = []  # about the cache, for the build to report
 
     def stat_columns(self) -> tuple[array[int], array[int]]:
         """Every record file's size (-1: gone) and stamp, looked at once a build."""

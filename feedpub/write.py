@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import BinaryIO
 
-from feedpub.errors import OutputError
+from feedpub.errors import OutputError, escape_text
 
 TEMP_MARK = ".feedpub-tmp-"
 MANIFEST = ".feedpub-manifest.json"
@@ -87,7 +87,10 @@ class Output:
         if staged.temporary is not None:
             temporary = Path(staged.temporary)
             if temporary.parent != target.parent or not _TEMPORARY.match(temporary.name):
-                raise OutputError(f"{target}: not a temporary file of its own: {temporary}")
+                raise OutputError(
+                    f"{escape_text(str(target))}: not a temporary file of its own: "
+                    f"{escape_text(str(temporary))}"
+                )
             self.pending.append((temporary, target))
 
     def close(self) -> None:

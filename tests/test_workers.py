@@ -165,7 +165,8 @@ def test_a_damaged_row_a_worker_reads_is_caught_and_the_cache_rebuilt(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker reads the articles of its feeds from the store itself: a row whose
-    bytes no longer match its checksum stops nothing, the store is discarded and the
+    article is another record's (it decodes, but no longer matches its checksum) stops
+    nothing, the store is discarded and the
     build is done from the records, with a warning, as when the build's own process
     finds it."""
     config = Config(
@@ -179,7 +180,13 @@ def test_a_damaged_row_a_worker_reads_is_caught_and_the_cache_rebuilt(
     expected = _tree(config.output)
     (store,) = (tmp_path / "cache").glob("*.sqlite3")
     with sqlite3.connect(store) as db:
-        db.execute("UPDATE records SET full = CAST(full || x'00' AS BLOB)")
+        # Each row gets the next one's article: every one still decodes, and only its
+        # checksum tells that it is not the article of its record.
+        rows = db.execute("SELECT path, full FROM records ORDER BY path").fetchall()
+        moved = [
+            (full, path) for (path, _), (_, full) in zip(rows, rows[1:] + rows[:1], strict=True)
+        ]
+        db.executemany("UPDATE records SET full = ? WHERE path = ?", moved)
     db.close()
     _two_cores(monkeypatch)
     monkeypatch.setattr(publish_module, "assemble", _not_in_this_process)
@@ -191,3 +198,52 @@ def test_a_damaged_row_a_worker_reads_is_caught_and_the_cache_rebuilt(
     )
     assert "damaged" in result.problems[0].message
     assert not (result.created or result.changed) and _tree(config.output) == expected
+
+
+def test_a_small_or_cacheless_cold_build_keeps_no_worker_it_does_not_need(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers are made before the listing only for a first build with the cache; a
+    build without it (a temporary store, always empty) waits for the count, and a
+    folder of a few records keeps none."""
+    _two_cores(monkeypatch)
+    source = tmp_path / "seeds"
+    source.mkdir()
+    for n in range(5):
+        (source / f"{n}.md").write_text(f"---\ntitle: {n}\n---\n", encoding="utf-8")
+    workers_when_listed = []
+    real = source_module.scan_record_paths
+
+    def listing(folder: Path) -> object:
+        workers_when_listed.append(len(multiprocessing.active_children()))
+        return real(folder)
+
+    monkeypatch.setattr(source_module, "scan_record_paths", listing)
+    for folder in (None, tmp_path / "cache"):
+        with RecordStore(folder, source, tmp_path / "out") as store:
+            records = Records(source, store, jobs=2)
+            assert records.workers._pool is None
+            assert multiprocessing.active_children() == []
+    assert workers_when_listed == [0, 2]
+
+
+def test_a_listing_that_fails_leaves_no_worker_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers of a first build are made before the listing: if it fails (a folder
+    that cannot be read, Ctrl-C), they are stopped at once, not left to the garbage
+    collector, which a long-running `feedpub serve` may not call for a while."""
+    _two_cores(monkeypatch)
+    source = tmp_path / "seeds"
+    source.mkdir()
+
+    def refused(folder: Path) -> object:
+        raise PermissionError(13, "Permission denied", str(folder))
+
+    monkeypatch.setattr(source_module, "scan_record_paths", refused)
+    with (
+        RecordStore(tmp_path / "cache", source, tmp_path / "out") as store,
+        pytest.raises(PermissionError),
+    ):
+        Records(source, store, jobs=2)
+    assert multiprocessing.active_children() == []
