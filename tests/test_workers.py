@@ -55,6 +55,27 @@ def test_results_come_in_the_order_of_the_items_not_of_their_finishing() -> None
         workers.close()
 
 
+def _titles_only(source: Path, count: int) -> Path:
+    """A folder of `count` records that hold nothing but a title."""
+    source.mkdir()
+    for n in range(count):
+        (source / f"{n:03d}.md").write_text(f"---\ntitle: {n}\n---\n", encoding="utf-8")
+    return source
+
+
+def _workers_at_each_listing(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many worker processes are alive each time the record paths are listed."""
+    counts: list[int] = []
+    real = source_module.scan_record_paths
+
+    def listing(folder: Path) -> object:
+        counts.append(len(multiprocessing.active_children()))
+        return real(folder)
+
+    monkeypatch.setattr(source_module, "scan_record_paths", listing)
+    return counts
+
+
 def test_a_build_that_parses_everything_makes_its_workers_before_it_lists_the_paths(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -64,18 +85,8 @@ def test_a_build_that_parses_everything_makes_its_workers_before_it_lists_the_pa
     comparing them with the store exist. With records stored, none is made until there
     is work for it."""
     _two_cores(monkeypatch)
-    source = tmp_path / "seeds"
-    source.mkdir()
-    for n in range(300):
-        (source / f"{n:03d}.md").write_text(f"---\ntitle: {n}\n---\n", encoding="utf-8")
-    workers_when_listed = []
-    real = source_module.scan_record_paths
-
-    def listing(folder: Path) -> object:
-        workers_when_listed.append(len(multiprocessing.active_children()))
-        return real(folder)
-
-    monkeypatch.setattr(source_module, "scan_record_paths", listing)
+    source = _titles_only(tmp_path / "seeds", 300)
+    workers_when_listed = _workers_at_each_listing(monkeypatch)
     with RecordStore(tmp_path / "cache", source, tmp_path / "out") as store:
         records = Records(source, store, jobs=2)
         try:
@@ -207,18 +218,8 @@ def test_a_small_or_cacheless_cold_build_keeps_no_worker_it_does_not_need(
     build without it (a temporary store, always empty) waits for the count, and a
     folder of a few records keeps none."""
     _two_cores(monkeypatch)
-    source = tmp_path / "seeds"
-    source.mkdir()
-    for n in range(5):
-        (source / f"{n}.md").write_text(f"---\ntitle: {n}\n---\n", encoding="utf-8")
-    workers_when_listed = []
-    real = source_module.scan_record_paths
-
-    def listing(folder: Path) -> object:
-        workers_when_listed.append(len(multiprocessing.active_children()))
-        return real(folder)
-
-    monkeypatch.setattr(source_module, "scan_record_paths", listing)
+    source = _titles_only(tmp_path / "seeds", 5)
+    workers_when_listed = _workers_at_each_listing(monkeypatch)
     for folder in (None, tmp_path / "cache"):
         with RecordStore(folder, source, tmp_path / "out") as store:
             records = Records(source, store, jobs=2)
