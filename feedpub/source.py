@@ -278,7 +278,7 @@ class Records:
         again here whatever the store says."""
         for index, found in scan.problems.items():
             if strict or any(p.is_error for p in found):
-                _, fresh = decode_summary(parse_file(self.paths[index])[4])
+                _, fresh = parse_file_summary(self.paths[index])[1]
                 if tuple(fresh) != found:
                     raise StoreDamaged(f"the record store's problems for {self.paths[index]!r}")
 

@@ -177,9 +177,8 @@ def test_a_damaged_row_a_worker_reads_is_caught_and_the_cache_rebuilt(
 ) -> None:
     """A worker reads the articles of its feeds from the store itself: a row whose
     article is another record's (it decodes, but no longer matches its checksum) stops
-    nothing, the store is discarded and the
-    build is done from the records, with a warning, as when the build's own process
-    finds it."""
+    nothing, the store is discarded and the build is done from the records, with a
+    warning, as when the build's own process finds it."""
     config = Config(
         base_url="https://feeds.example.org/",
         source=corpus,
