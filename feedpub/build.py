@@ -32,9 +32,9 @@ from feedpub.errors import (
     escape_text,
     raises_feedpub_errors,
 )
-from feedpub.ledger import OutputLedger, inputs_key
+from feedpub.ledger import OutputLedger, inputs_key, selection_key
 from feedpub.source import Records
-from feedpub.table import INVALID
+from feedpub.table import INVALID, DigestTable
 from feedpub.types import BuildResult, Feed, Problem
 
 if TYPE_CHECKING:  # the stages past the scan are imported where they are first used
@@ -168,7 +168,7 @@ def _build(
             last = ledger.last_result(inputs)
             if last is not None:
                 return replace(last, problems=(*records.warnings, *last.problems))
-        checked = _check(config, records, progress)
+        checked = _check(config, records, progress, None if check_only else ledger)
         if checked.has_errors and not config.skip_invalid:
             raise RecordsError(checked.problems)
         from feedpub.publish import publish  # a build with nothing to do needs none of it
@@ -210,9 +210,14 @@ def _is_within(path: Path, folder: Path) -> bool:
     return folder == path.resolve() or folder in path.resolve().parents
 
 
-def _check(config: Config, records: Records, progress: Progress | None) -> Checked:
-    from feedpub.group import select  # grouping, and the YAML parsers it brings
-
+def _check(
+    config: Config,
+    records: Records,
+    progress: Progress | None,
+    ledger: OutputLedger | None = None,
+) -> Checked:
+    """Every record's problems and every feed's entries; with the `ledger` of a build
+    that writes, the entries the last build chose when nothing they come from changed."""
     total = len(records.paths)
     done = 0
 
@@ -237,12 +242,27 @@ def _check(config: Config, records: Records, progress: Progress | None) -> Check
             table.state[index] = INVALID
         problems.extend(found)
     valid = len(table) - table.state.count(INVALID)
-    selection = select(table, records.paths, config, records.fetch)
+    selection = _select(config, table, records, ledger)
     problems.extend(_as_error(p) if config.strict else p for p in selection.problems)
     unread = len(records.misnamed) + len(records.skipped)
     skipped = total - valid + selection.duplicates + unread
     files = total + unread
     return Checked(selection, tuple(problems), files, skipped, scan.hashes)
+
+
+def _select(
+    config: Config, table: DigestTable, records: Records, ledger: OutputLedger | None
+) -> Selection:
+    from feedpub.group import select  # grouping, and the YAML parsers it brings
+
+    if ledger is None:
+        return select(table, records.paths, config, records.fetch)
+    key = selection_key(config, table, records)
+    selection = ledger.last_selection(key, table, config.include_drafts)
+    if selection is None:
+        selection = select(table, records.paths, config, records.fetch)
+        ledger.remember_selection(key, selection)
+    return selection
 
 
 def _as_error(problem: Problem) -> Problem:

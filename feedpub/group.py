@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 from feedpub.config import Config, CustomFeed
 from feedpub.load import render_markdown, topic_key
-from feedpub.table import DRAFT, NONE, DigestTable, sort_by_key
+from feedpub.table import DRAFT, NONE, PUBLISHED, DigestTable, sort_by_key
 from feedpub.types import (
     Article,
     Entry,
@@ -194,6 +194,46 @@ class Selection:
     article_keys: dict[int, int]  # record index -> its article's key, for mentioning records
     article_topics: dict[int, tuple[str, ...]]  # record index -> its article's topics
 
+    def agrees_with(self, table: DigestTable, include_drafts: bool) -> bool:
+        """True when every record, item and key this selection names is where `table`
+        has it, in a record it may publish, and every entry's links and topics lead to
+        what it traced: a selection kept from an earlier build (see `ledger`) is used
+        only then."""
+        sources = self.sources
+        states = (PUBLISHED, DRAFT) if include_drafts else (PUBLISHED,)
+        if not all(_source_agrees(key, s, table, states) for key, s in sources.items()):
+            return False
+        if not all(
+            self.article_keys.get(record) == table.key[record]
+            for source in sources.values()
+            for record, _ in source.mentions
+        ):
+            return False
+        selected = {key for plan in self.plans for key in plan.keys}
+        return all(
+            key in sources
+            and self._related_agrees(key, table)
+            and all(target in sources for target in self.links(key))
+            for key in selected
+        )
+
+    def _related_agrees(self, key: int, table: DigestTable) -> bool:
+        """True when the related keys and topics kept for a selected entry's article
+        are the table's."""
+        record = self.sources[key].article
+        if record is None:
+            return key not in self.own_related
+        related = tuple(table.mention_key[p] for p in table.mentions(record))
+        topics = table.topic_lists[table.topics[record]]
+        feeds = self.topic_feeds
+        return (
+            self.own_related.get(key) == related
+            and self.article_topics.get(record) == topics
+            and all(
+                k in self.topic_names and (not feeds or k in feeds) for k in map(topic_key, topics)
+            )
+        )
+
     def contributors(self, key: int) -> set[int]:
         """The records whose content shapes the entry for `key`: for fingerprints."""
         source = self.sources[key]
@@ -226,6 +266,25 @@ class Selection:
             else:
                 ordered[self.article_keys[record]] = None
         return list(ordered)
+
+
+def _source_agrees(key: int, source: _Source, table: DigestTable, states: Collection[int]) -> bool:
+    """True when `source`'s article and mentions are records of `table` in one of
+    `states` that hold `key`."""
+    rows, first, state = len(table), table.first_mention, table.state
+    article = source.article
+    if article is None:
+        if not source.mentions:
+            return False
+    elif not (0 <= article < rows and state[article] in states and table.key[article] == key):
+        return False
+    return all(
+        0 <= record < rows
+        and state[record] in states
+        and 0 <= item < first[record + 1] - first[record]
+        and table.mention_key[first[record] + item] == key
+        for record, item in source.mentions
+    )
 
 
 _Candidate = tuple[float, int, Ref]  # (timestamp, URL key, where its URL is)

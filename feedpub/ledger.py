@@ -20,6 +20,7 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ from feedpub.version import __version__, code_hash
 if TYPE_CHECKING:
     from feedpub.group import Plan, Selection
     from feedpub.source import Records
+    from feedpub.table import DigestTable
 
 MISSING = (-1, -1)  # the stat remembered for a wanted file that is not there
 _LAST_BUILD = msgspec.json.Decoder(tuple[bytes, BuildResult])
@@ -41,6 +43,7 @@ _MAX_PENDING = 1_000_000  # far more feed files than any site has: more is damag
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS feeds (name TEXT PRIMARY KEY, fingerprint BLOB)",
     "CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, size INTEGER, stamp INTEGER)",
+    "CREATE TABLE IF NOT EXISTS selection (key BLOB, data BLOB)",
 )
 
 
@@ -129,6 +132,28 @@ class OutputLedger:
         files = self.outputs()
         return bool(files) and all(file_as_left(self.output / p, s) for p, s in files.items())
 
+    def last_selection(
+        self, key: bytes, table: DigestTable, include_drafts: bool
+    ) -> Selection | None:
+        """The selection `remember_selection` kept under `key` (see `selection_key`),
+        when it agrees with `table` (the table it was made from, unless forged)."""
+        row = self.db.execute("SELECT key, data FROM selection").fetchone()
+        if row is None or row[0] != key or not isinstance(row[1], bytes):
+            return None
+        try:
+            selection = decode(_selection_decoder(), row[1])
+        except StoreDamaged:
+            return None
+        return selection if selection.agrees_with(table, include_drafts) else None
+
+    def remember_selection(self, key: bytes, selection: Selection) -> None:
+        self.db.execute("BEGIN")
+        self.db.execute("DELETE FROM selection")
+        self.db.execute(
+            "INSERT INTO selection VALUES (?, ?)", (key, msgspec.msgpack.encode(selection))
+        )
+        self.db.execute("COMMIT")
+
     def pending_pings(self) -> list[str] | None:
         """The feed files a hub has not yet been told of, as `update_pending_pings` left
         them; None when the stored list is damaged. Entries are checked by the caller
@@ -181,13 +206,30 @@ def inputs_key(config: Config, records: Records) -> bytes:
     h.update(settings_hash(config))
     left_out = (records.skipped, records.misnamed)
     h.update(repr(left_out).encode("utf-8", "surrogateescape") + b"\0")
-    for start in range(0, len(records.paths), 4096):
-        h.update("\0".join(records.paths[start : start + 4096]).encode() + b"\0")
+    h.update(records.paths_digest)
     sizes, stamps = records.stat_columns()
     h.update(bytes(sizes))
     h.update(bytes(stamps))
     if not records.settled:
         h.update(os.urandom(8))  # a file too new to trust its stat: never equal
+    return h.digest()
+
+
+@cache
+def _selection_decoder() -> msgspec.msgpack.Decoder[Selection]:
+    from feedpub.group import Selection  # only a build that selects needs it
+
+    return msgspec.msgpack.Decoder(Selection)
+
+
+def selection_key(config: Config, table: DigestTable, records: Records) -> bytes:
+    """A hash of everything `select` reads: the settings, the list of paths and every
+    record's digest. Equal keys mean an equal selection."""
+    h = hashlib.blake2b(repr(replace(config, jobs=None)).encode("utf-8"), digest_size=16)
+    h.update(records.paths_digest)
+    for name, blob in table.blobs():
+        h.update(f"{name} {len(blob)}\0".encode())
+        h.update(blob)
     return h.digest()
 
 

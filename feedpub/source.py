@@ -16,6 +16,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import msgspec
@@ -167,6 +168,14 @@ class Records:
             if not _utf8(p)
         ]
 
+    @cached_property
+    def paths_digest(self) -> bytes:
+        """A digest of the list of paths (each one's UTF-8 and a NUL), made once."""
+        digest = hashlib.blake2b(digest_size=16)
+        for start in range(0, len(self.paths), 4096):
+            digest.update("\0".join(self.paths[start : start + 4096]).encode() + b"\0")
+        return digest.digest()
+
     def stat_columns(self) -> tuple[array[int], array[int]]:
         """Every record file's size (-1: gone) and stamp, looked at once a build."""
         if self._sizes is None:
@@ -265,7 +274,7 @@ class Records:
             [
                 ("hashes", scan.hashes),
                 ("problems", encode(sorted(scan.problems.items()))),
-                ("paths", _paths_digest(self.paths)),
+                ("paths", self.paths_digest),
                 ("sizes", memoryview(changes.sizes).cast("B")),
                 ("stamps", memoryview(changes.stamps).cast("B")),
             ],
@@ -285,7 +294,7 @@ class Records:
     def _compare(self, snapshot: _Snapshot | None) -> ChangeSet:
         """What to do with each record: only the files whose stat moved are looked at
         when the snapshot is of the same paths, every stored row otherwise."""
-        if snapshot is not None and snapshot.paths == _paths_digest(self.paths):
+        if snapshot is not None and snapshot.paths == self.paths_digest:
             return self._compare_with_snapshot(snapshot)
         return self._compare_with_store(snapshot)
 
@@ -523,14 +532,6 @@ def _unchanged(
         return False, None
     same = content_hash(found[0]) == digest_hash
     return same, now if same and settled else None
-
-
-def _paths_digest(paths: Paths) -> bytes:
-    """A digest of the list of paths: each one's UTF-8 and a NUL."""
-    digest = hashlib.blake2b(digest_size=16)
-    for start in range(0, len(paths), 4096):
-        digest.update("\0".join(paths[start : start + 4096]).encode() + b"\0")
-    return digest.digest()
 
 
 _SNAPSHOT_PROBLEMS = msgspec.json.Decoder(list[tuple[int, list[Problem]]])

@@ -685,3 +685,125 @@ def test_rows_are_stored_with_the_checksums_they_are_read_back_with(
         row_check(path, digest_hash, summary),
         row_check(path, digest_hash, full),
     )
+
+
+# --- the selection the last build made --------------------------------------------
+
+group_module = importlib.import_module("feedpub.group")
+
+
+def selections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Watch `select`: one item a call."""
+    calls: list[int] = []
+    real = group_module.select
+    monkeypatch.setattr(group_module, "select", lambda *a: calls.append(1) or real(*a))
+    return calls
+
+
+def retitle(config: Config, name: str = "11.md") -> None:
+    target = config.source / name
+    target.write_text(target.read_text().replace("Article ", "Retitled article ", 1))
+
+
+def test_an_edit_that_moves_no_entry_takes_the_last_selection(
+    cached: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Selecting reads only the records' digests (dates, URLs, topics, providers): a
+    new title moves no entry, so the build takes the entries the last one chose and
+    renders only the feeds the record is in."""
+    build(cached)
+    retitle(cached)
+    calls = selections(monkeypatch)
+    result = build(cached)
+    assert calls == []
+    assert {"all.atom.xml", "topics/t2.atom.xml"} <= set(result.changed)
+    assert not any(p.startswith("topics/t0") for p in result.changed)
+    assert tree(cached.output) == _no_cache_tree(cached, "fresh")
+    assert calls == [1]  # the build without a cache selected
+
+
+def test_an_edit_that_moves_an_entry_selects_again(
+    cached: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(cached)
+    newer = article(3, topics=["AI", "T0"], related=[related(3)], publishedDateTime="2031-01-01")
+    write_record(cached.source, "03.md", newer)
+    calls = selections(monkeypatch)
+    build(cached)
+    assert calls == [1]
+    assert tree(cached.output) == _no_cache_tree(cached, "fresh")
+
+
+def test_new_settings_and_check_mode_select_again(
+    cached: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(cached)
+    calls = selections(monkeypatch)
+    retitle(cached)
+    build(replace(cached, max_items=3))
+    assert calls == [1]
+    retitle(cached, "10.md")
+    build(replace(cached, max_items=3, jobs=2))  # how many processes changes nothing
+    assert calls == [1]
+    retitle(cached, "09.md")
+    assert build(replace(cached, max_items=3), check_only=True).checked_only
+    assert calls == [1, 1]  # a check trusts nothing the last build left
+
+
+def _forge_selection(config: Config, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change the stored selection with `change`, keeping its key."""
+    with sqlite3.connect(_store(config)) as db:
+        (data,) = db.execute("SELECT data FROM selection").fetchone()
+        selection = msgspec.msgpack.decode(data)
+        change(selection)
+        db.execute("UPDATE selection SET data = ?", (msgspec.msgpack.encode(selection),))
+
+
+def _swap_articles(selection: dict[str, Any]) -> None:
+    first, second = list(selection["sources"].values())[:2]
+    first["article"], second["article"] = second["article"], first["article"]
+
+
+def _record_out_of_range(selection: dict[str, Any]) -> None:
+    source = next(s for s in selection["sources"].values() if s["mentions"])
+    source["mentions"][0][0] = -1
+
+
+def _plan_of_unknown_key(selection: dict[str, Any]) -> None:
+    selection["plans"][0]["keys"].append(12345)
+
+
+def _related_dropped(selection: dict[str, Any]) -> None:
+    selection["own_related"].clear()
+
+
+def _topic_names_dropped(selection: dict[str, Any]) -> None:
+    selection["topic_names"].clear()
+
+
+def _garbage(selection: dict[str, Any]) -> None:
+    selection.clear()
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        _swap_articles,
+        _record_out_of_range,
+        _plan_of_unknown_key,
+        _related_dropped,
+        _topic_names_dropped,
+        _garbage,
+    ],
+)
+def test_a_stored_selection_that_disagrees_with_the_records_is_not_used(
+    cached: Config, monkeypatch: pytest.MonkeyPatch, forge: Callable[[dict[str, Any]], None]
+) -> None:
+    build(cached)
+    _forge_selection(cached, forge)
+    retitle(cached)
+    calls = selections(monkeypatch)
+    result = build(cached)
+    assert calls == [1]
+    assert not result.warnings  # passed over, not failed on: the store is kept
+    assert tree(cached.output) == _no_cache_tree(cached, "fresh")
