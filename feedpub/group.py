@@ -199,39 +199,41 @@ class Selection:
         has it, in a record it may publish, and every entry's links and topics lead to
         what it traced: a selection kept from an earlier build (see `ledger`) is used
         only then."""
-        sources = self.sources
+        sources, key_of = self.sources, table.key
         states = (PUBLISHED, DRAFT) if include_drafts else (PUBLISHED,)
         if not all(_source_agrees(key, s, table, states) for key, s in sources.items()):
             return False
-        if not all(
-            self.article_keys.get(record) == table.key[record]
-            for source in sources.values()
-            for record, _ in source.mentions
-        ):
-            return False
         selected = {key for plan in self.plans for key in plan.keys}
-        return all(
-            key in sources
-            and self._related_agrees(key, table)
-            and all(target in sources for target in self.links(key))
-            for key in selected
-        )
+        if not selected <= sources.keys():
+            return False
+        topic_lists: set[int] = set()
+        for key in selected:
+            source = sources[key]
+            for record, _ in source.mentions:  # the entry links to each mentioning article
+                if self.article_keys.get(record) != key_of[record] or key_of[record] not in sources:
+                    return False
+            if source.article is not None:
+                if not self._related_agrees(key, source.article, table):
+                    return False
+                topic_lists.add(table.topics[source.article])
+        return all(self._topics_agree(table.topic_lists[i]) for i in topic_lists)
 
-    def _related_agrees(self, key: int, table: DigestTable) -> bool:
-        """True when the related keys and topics kept for a selected entry's article
-        are the table's."""
-        record = self.sources[key].article
-        if record is None:
-            return key not in self.own_related
+    def _related_agrees(self, key: int, record: int, table: DigestTable) -> bool:
+        """True when the related keys and topics kept for article `record` are the
+        table's, and every related entry was traced."""
         related = tuple(table.mention_key[p] for p in table.mentions(record))
-        topics = table.topic_lists[table.topics[record]]
-        feeds = self.topic_feeds
         return (
             self.own_related.get(key) == related
-            and self.article_topics.get(record) == topics
-            and all(
-                k in self.topic_names and (not feeds or k in feeds) for k in map(topic_key, topics)
-            )
+            and all(target in self.sources for target in related)
+            and self.article_topics.get(record) == table.topic_lists[table.topics[record]]
+        )
+
+    def _topics_agree(self, topics: tuple[str, ...]) -> bool:
+        """True when every topic of `topics` has its name, and its feed if topics have
+        feeds."""
+        feeds = self.topic_feeds
+        return all(
+            k in self.topic_names and (not feeds or k in feeds) for k in map(topic_key, topics)
         )
 
     def contributors(self, key: int) -> set[int]:
