@@ -258,7 +258,7 @@ def _select(
     if ledger is None:
         return select(table, records.paths, config, records.fetch)
     key = selection_key(config, table, records)
-    selection = ledger.last_selection(key, table, config.include_drafts)
+    selection = ledger.last_selection(key, table, config)
     if selection is None:
         selection = select(table, records.paths, config, records.fetch)
         ledger.remember_selection(key, selection)

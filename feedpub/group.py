@@ -35,6 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import pairwise
 from sys import intern
 from typing import NamedTuple
 
@@ -194,13 +195,16 @@ class Selection:
     article_keys: dict[int, int]  # record index -> its article's key, for mentioning records
     article_topics: dict[int, tuple[str, ...]]  # record index -> its article's topics
 
-    def agrees_with(self, table: DigestTable, include_drafts: bool) -> bool:
+    def agrees_with(self, table: DigestTable, config: Config) -> bool:
         """True when every record, item and key this selection names is where `table`
-        has it, in a record it may publish, and every entry's links and topics lead to
-        what it traced: a selection kept from an earlier build (see `ledger`) is used
-        only then."""
+        has it, in a record it may publish, every entry's links and topics lead to
+        what it traced, and its plans and problems are ones `select` could give under
+        `config`: a selection kept from an earlier build (see `ledger`) is used only
+        then."""
         sources, key_of = self.sources, table.key
-        states = (PUBLISHED, DRAFT) if include_drafts else (PUBLISHED,)
+        states = (PUBLISHED, DRAFT) if config.include_drafts else (PUBLISHED,)
+        if not _problems_agree(self.problems, config) or not _plans_agree(self.plans, config):
+            return False
         if not all(_source_agrees(key, s, table, states) for key, s in sources.items()):
             return False
         selected = {key for plan in self.plans for key in plan.keys}
@@ -270,15 +274,83 @@ class Selection:
         return list(ordered)
 
 
+def _problems_agree(problems: list[Problem], config: Config) -> bool:
+    """True when `problems` are warnings that cannot stop the build: like a record's
+    problems (`Records.confirm`), one that would stop it is never taken from a store,
+    where it could be planted."""
+    return not (config.strict and problems) and all(p.severity == "warning" for p in problems)
+
+
+_SLUG = re.compile(r"[a-z0-9-]{1,100}\Z")  # what `slugify` and custom feed names give
+_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,8}\Z")
+
+
+def _plans_agree(plans: list[Plan], config: Config) -> bool:
+    """True when every plan has a name `FEED_KINDS` gives its kind (so no file it names
+    is outside the output folder, too long, or where another feed has a folder), a
+    name of its own, and distinct entries no more than its feed's limit: a kept
+    selection says which files a build writes and how big they are."""
+    limits = {FEED_KINDS["custom"].path.format(slug=c.name): c.max_items for c in config.feeds}
+    mains = {p.name for p in plans if p.kind != "archive" and _is_feed_name(p, limits)}
+    names: set[str] = set()
+    for plan in plans:
+        if plan.kind == "archive":
+            shaped, limit = config.archives and _is_page(plan, mains), config.archive_page_size
+        else:
+            shaped = plan.name in mains and _is_page_of(plan.prev_archive, plan.name)
+            limit = limits.get(plan.name) or config.max_items
+        keys = plan.keys
+        if not shaped or plan.name in names or not 0 < len(keys) <= limit:
+            return False
+        if len(set(keys)) != len(keys):
+            return False
+        names.add(plan.name)
+    return True
+
+
+def _is_feed_name(plan: Plan, custom: Collection[str]) -> bool:
+    """True when `plan` (not an archive page) has the path its kind's template gives."""
+    slug = plan.name.rpartition("/")[2]
+    return (
+        plan.archive_of is None
+        and _SLUG.match(slug) is not None
+        and FEED_KINDS[plan.kind].path.format(slug=slug) == plan.name
+        and (plan.kind != "custom" or plan.name in custom)
+    )
+
+
+def _is_page(plan: Plan, feeds: Collection[str]) -> bool:
+    """True when archive page `plan` is a numbered page of one of `feeds` that names
+    the page before it as `_archive_page` does."""
+    feed = plan.archive_of
+    if feed is None or feed not in feeds or not _is_page_of(plan.name, feed):
+        return False
+    before = int(plan.name.rpartition("/")[2]) - 1
+    path = FEED_KINDS["archive"].path
+    return plan.prev_archive == (path.format(feed=feed, number=before) if before else None)
+
+
+def _is_page_of(name: str | None, feed: str) -> bool:
+    """True when `name` is None or the name of a numbered archive page of `feed`."""
+    if name is None:
+        return True
+    number = name.rpartition("/")[2]
+    path = FEED_KINDS["archive"].path
+    return _PAGE_NUMBER.match(number) is not None and name == path.format(feed=feed, number=number)
+
+
 def _source_agrees(key: int, source: _Source, table: DigestTable, states: Collection[int]) -> bool:
     """True when `source`'s article and mentions are records of `table` in one of
-    `states` that hold `key`."""
+    `states` that hold `key`, the mentions each once, in record order (as traced:
+    a mention listed again would be built again for every entry that links here)."""
     rows, first, state = len(table), table.first_mention, table.state
     article = source.article
     if article is None:
         if not source.mentions:
             return False
     elif not (0 <= article < rows and state[article] in states and table.key[article] == key):
+        return False
+    if not all(a < b for a, b in pairwise(source.mentions)):
         return False
     return all(
         0 <= record < rows

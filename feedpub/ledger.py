@@ -132,11 +132,10 @@ class OutputLedger:
         files = self.outputs()
         return bool(files) and all(file_as_left(self.output / p, s) for p, s in files.items())
 
-    def last_selection(
-        self, key: bytes, table: DigestTable, include_drafts: bool
-    ) -> Selection | None:
+    def last_selection(self, key: bytes, table: DigestTable, config: Config) -> Selection | None:
         """The selection `remember_selection` kept under `key` (see `selection_key`),
-        when it agrees with `table` (the table it was made from, unless forged)."""
+        when it agrees with `table` (the table it was made from, unless forged) and
+        `config`."""
         row = self.db.execute("SELECT key, data FROM selection").fetchone()
         if row is None or row[0] != key or not isinstance(row[1], bytes):
             return None
@@ -144,7 +143,7 @@ class OutputLedger:
             selection = decode(_selection_decoder(), row[1])
         except StoreDamaged:
             return None
-        return selection if selection.agrees_with(table, include_drafts) else None
+        return selection if selection.agrees_with(table, config) else None
 
     def remember_selection(self, key: bytes, selection: Selection) -> None:
         self.db.execute("BEGIN")

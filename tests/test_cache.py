@@ -23,6 +23,7 @@ from conftest import article, feed_files, write_record
 from feedpub import Config, RecordsError, build
 from feedpub.cache import RecordStore
 from feedpub.cli import cli
+from feedpub.config import CustomFeed
 from feedpub.errors import ConfigError
 
 source_module = importlib.import_module("feedpub.source")
@@ -785,6 +786,44 @@ def _garbage(selection: dict[str, Any]) -> None:
     selection.clear()
 
 
+def _name_outside_the_output(selection: dict[str, Any]) -> None:
+    selection["plans"][0]["name"] = "../../planted"
+
+
+def _name_where_a_feed_is(selection: dict[str, Any]) -> None:
+    selection["plans"][1]["name"] = "all.atom.xml/planted"
+
+
+def _name_too_long(selection: dict[str, Any]) -> None:
+    selection["plans"][1]["name"] = "topics/" + "a" * 300
+
+
+def _names_shared(selection: dict[str, Any]) -> None:
+    for plan in selection["plans"]:
+        plan["name"] = "all"
+
+
+def _planted_error(selection: dict[str, Any]) -> None:
+    planted = {"path": "x.md", "line": None, "field": "", "message": "planted", "severity": "error"}
+    selection["problems"].append(planted)
+
+
+def _entry_listed_again(selection: dict[str, Any]) -> None:
+    """One entry 20,000 times: a feed a thousand times the size of its limit."""
+    plan = selection["plans"][0]
+    plan["keys"] = plan["keys"][:1] * 20_000
+
+
+def _mention_listed_again(selection: dict[str, Any]) -> None:
+    """One mention listed 20,000 times, and its entry in every plan: each entry would
+    merge and sort them all, for every plan, and again for its fingerprint."""
+    key, source = next((k, s) for k, s in selection["sources"].items() if s["mentions"])
+    source["mentions"] *= 20_000
+    for plan in selection["plans"]:
+        if key not in plan["keys"]:
+            plan["keys"][-1] = key
+
+
 @pytest.mark.parametrize(
     "forge",
     [
@@ -794,6 +833,13 @@ def _garbage(selection: dict[str, Any]) -> None:
         _related_dropped,
         _topic_names_dropped,
         _garbage,
+        _name_outside_the_output,
+        _name_where_a_feed_is,
+        _name_too_long,
+        _names_shared,
+        _planted_error,
+        _entry_listed_again,
+        _mention_listed_again,
     ],
 )
 def test_a_stored_selection_that_disagrees_with_the_records_is_not_used(
@@ -807,3 +853,40 @@ def test_a_stored_selection_that_disagrees_with_the_records_is_not_used(
     assert calls == [1]
     assert not result.warnings  # passed over, not failed on: the store is kept
     assert tree(cached.output) == _no_cache_tree(cached, "fresh")
+
+
+def test_a_planted_warning_never_stops_a_strict_build(
+    cached: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --strict a warning stops the build: one kept in the store could be planted."""
+    strict = replace(cached, strict=True)
+    build(strict)
+    planted = {"path": "x.md", "line": 1, "field": "", "message": "planted", "severity": "warning"}
+    _forge_selection(strict, lambda selection: selection["problems"].append(planted))
+    retitle(strict)
+    calls = selections(monkeypatch)
+    result = build(strict)
+    assert calls == [1]
+    assert not result.problems
+
+
+def test_archives_custom_feeds_and_warnings_are_kept(
+    cached: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks on a kept selection pass every plan and warning `select` gives."""
+    config = replace(
+        cached,
+        max_items=3,
+        archives=True,
+        archive_page_size=2,
+        feeds=(CustomFeed("ai-only", "AI only", topics=("ai",), max_items=4),),
+    )
+    write_record(config.source, "12.md", article(5))  # the same URL as 05.md: a warning
+    build(config)
+    retitle(config)
+    calls = selections(monkeypatch)
+    result = build(config)
+    assert calls == []
+    assert any("same webUrl" in p.message for p in result.problems)
+    assert (config.output / "archives/custom/ai-only/2.atom.xml").is_file()
+    assert tree(config.output) == _no_cache_tree(config, "fresh")
