@@ -40,6 +40,7 @@ from feedpub.types import BuildResult, Feed, Problem
 if TYPE_CHECKING:  # the stages past the scan are imported where they are first used
     from feedpub.diff import ChangeCollector, Changes
     from feedpub.group import Selection
+    from feedpub.workers import Workers
 
 Progress = Callable[[int, int], None]  # (records done, records in all)
 T = TypeVar("T")
@@ -197,12 +198,22 @@ def _records(config: Config, warnings: list[Problem]) -> Iterator[Records]:
         warnings.append(Problem(str(config.cache_dir), None, "", message, "warning"))
         store = RecordStore(None, config.source, config.output)
     with store:
-        records = Records(config.source, store, config.jobs)
+        records = Records(config.source, store, config.jobs, _cluster(config))
         records.warnings = warnings
         try:
             yield records
         finally:
             records.workers.close()
+
+
+def _cluster(config: Config) -> Workers | None:
+    """The workers of the Dask cluster `config` names, if any (connected when first used)."""
+    if not config.scheduler:
+        return None
+    from feedpub.cluster import Cluster, require_dask
+
+    require_dask()  # before anything is read: exit 2, saying what to install
+    return Cluster(config.scheduler, config.source, config.jobs)
 
 
 def _is_within(path: Path, folder: Path) -> bool:

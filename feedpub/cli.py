@@ -89,6 +89,13 @@ def _source_options(command: Command) -> Command:
                 help="Processes that parse records.  [default: one per CPU]",
             ),
             click.option(
+                "--scheduler",
+                envvar="FEEDPUB_SCHEDULER",
+                show_envvar=True,
+                help="Build on a Dask cluster: its scheduler's address (tcp://HOST:8786), "
+                "or `local` for one on this machine.  Needs feedpub[dask].",
+            ),
+            click.option(
                 "--cache-dir",
                 envvar="FEEDPUB_CACHE_DIR",
                 show_envvar=True,

@@ -85,6 +85,9 @@ class Config:
     archive_page_size: int = 50
     jobs: int | None = None  # worker processes for parsing; None: one per CPU
     cache_dir: Path | None = None  # None: nothing kept (the CLI keeps DEFAULT_CACHE_DIR)
+    # A Dask scheduler's address (or "local") to build on; None: this machine's processes.
+    # Not part of the repr builds hash: it never changes what a build writes.
+    scheduler: str | None = field(default=None, repr=False)
     # What the person running feedpub should hear about the settings themselves, once;
     # not a setting, so it is neither compared nor part of the repr builds hash.
     warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
@@ -118,6 +121,7 @@ _KEYS = {
     "archives",
     "archive_page_size",
     "jobs",
+    "scheduler",
     "cache_dir",
     "source",
     "output",
@@ -250,6 +254,8 @@ def _to_config(values: Mapping[str, Any], where: Callable[..., str]) -> Config:
     if "jobs" in values:
         jobs = _positive_int(values["jobs"], "jobs", where("jobs"))
         changes["jobs"] = cap_jobs(jobs)  # the pool's own rule, so both say the same
+    if values.get("scheduler"):
+        changes["scheduler"] = _text(values["scheduler"], "scheduler", where("scheduler"))
     if "cache_dir" in values:
         changes["cache_dir"] = Path(values["cache_dir"]) if values["cache_dir"] else None
     if "hub" in values:

@@ -123,6 +123,9 @@ def _write_feeds(
                 out.keep(path)
             continue
         todo.append(plan)
+    if on_feed is None and records.workers.remote:
+        _write_on_cluster(todo, selection, records, config, out)
+        return fingerprints
     if on_feed is None and records.workers.jobs > 1 and len(todo) >= _RENDER_IN_WORKERS:
         _write_in_workers(todo, selection, records, config, out)
         return fingerprints
@@ -179,6 +182,41 @@ def _feed_files(task: _FeedTask) -> list[Staged]:
             articles[index[path]] = article
     files = _render(cook(task.feed, articles), task.config)
     return [stage(task.folder, path, data, dry_run=task.dry_run) for path, data in files]
+
+
+def _write_on_cluster(
+    todo: list[Plan], selection: Selection, records: Records, config: Config, out: Output
+) -> None:
+    """Assemble and render every plan in `todo` on a cluster's workers, which share no
+    disk with this process: each task carries its feed's recipe and its records' stored
+    articles, and gives back the files' bytes for this process to write."""
+    paths, store = records.paths, records.store
+
+    def task(feed: FeedRecipe) -> _ClusterTask:
+        index = {paths[i]: i for i in feed.records}
+        articles = [(index[path], data) for path, data in store.fetch_encoded(index)]
+        return _ClusterTask(feed, articles, config)
+
+    tasks = (task(recipe(plan, selection)) for plan in todo)
+    for files in records.workers.map(_feed_bytes, tasks, len(todo)):
+        for path, data in files:
+            out.put(path, data)
+
+
+class _ClusterTask(NamedTuple):
+    feed: FeedRecipe
+    articles: list[tuple[int, bytes]]  # each of `feed.records` and its stored article
+    config: Config
+
+
+def _feed_bytes(task: _ClusterTask) -> list[tuple[str, bytes]]:
+    """On a cluster's worker: one feed built from its records' articles and rendered."""
+    articles = {}
+    for record, data in task.articles:
+        article = decode_article(data)
+        if article is not None:
+            articles[record] = article
+    return _render(cook(task.feed, articles), task.config)
 
 
 def _shown_to(on_feed: Callable[[Feed], None], feeds: Iterator[Feed]) -> Iterator[Feed]:

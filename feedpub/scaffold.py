@@ -82,6 +82,7 @@ _OPTIONAL_KEYS = [
     "# archive_page_size: 50                   # entries per archive page",
     "# feeds: []                               # feeds you define: see the README",
     "# jobs: 2                                 # processes that parse and render; default per CPU",
+    "# scheduler: tcp://10.0.0.5:8786          # build on a Dask cluster; needs feedpub[dask]",
     "# cache_dir: .feedpub_cache               # where the command keeps its cache",
 ]
 

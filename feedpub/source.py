@@ -133,11 +133,19 @@ def parse_files(paths: list[str]) -> list[Row]:
 class Records:
     """The records below `source`, as the store and the parser give them."""
 
-    def __init__(self, source: Path, store: RecordStore, jobs: int | None = None) -> None:
+    def __init__(
+        self,
+        source: Path,
+        store: RecordStore,
+        jobs: int | None = None,
+        workers: Workers | None = None,
+    ) -> None:
         self.store = store
         self.jobs = cap_jobs(jobs)
-        self.workers = Workers(self.jobs)
-        cold = self.jobs > 1 and store.is_empty()
+        # A cluster's workers (`cluster.Cluster`) parse every record, however few.
+        self.workers = workers or Workers(self.jobs)
+        local = not self.workers.remote
+        cold = local and self.jobs > 1 and store.is_empty()
         if cold and not store.is_temporary:
             # A first build with the cache parses every record: its workers are made
             # now, before the paths are listed (a million paths take a hundred MB while
@@ -148,7 +156,7 @@ class Records:
         except BaseException:
             self.workers.close()  # nobody else holds the pool yet
             raise
-        if len(self.paths) < _IN_PROCESS:
+        if local and len(self.paths) < _IN_PROCESS:
             self.workers.close()  # too few to parse for workers to pay: none is kept
         elif cold:
             self.workers.start(len(self.paths) // _CHUNK + 1)  # made now, if not yet
@@ -402,7 +410,7 @@ class Records:
 
     def _parse(self, stale: array[int]) -> Iterator[tuple[Row, Summary]]:
         """The rows of the records to parse again, in path order, and their summaries."""
-        if self.jobs <= 1 or len(stale) < _IN_PROCESS:
+        if not self.workers.remote and (self.jobs <= 1 or len(stale) < _IN_PROCESS):
             yield from map(parse_file_summary, map(self.paths.__getitem__, stale))
             return
         chunks = range(0, len(stale), _CHUNK)

@@ -55,6 +55,8 @@ class Workers:
     peak memory, as the system counts it, starts at its parent's size when it was made.
     """
 
+    remote = False  # True for a cluster's workers (`cluster.Cluster`): no shared disk
+
     def __init__(self, jobs: int | None) -> None:
         self.jobs = cap_jobs(jobs)
         self._pool: ProcessPoolExecutor | None = None

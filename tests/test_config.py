@@ -162,3 +162,16 @@ def test_jobs_are_capped_at_the_cpu_count(tmp_path: Path) -> None:
     assert load_config(write(tmp_path, BASE), jobs=100000).jobs == cpus  # --jobs
     assert load_config(write(tmp_path, BASE), jobs=1).jobs == 1
     assert load_config(write(tmp_path, BASE), jobs=cpus).jobs == cpus
+
+
+def test_a_scheduler_comes_from_the_file_or_the_command_line_and_changes_no_hash(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, BASE + "scheduler: tcp://10.0.0.5:8786\n")
+    assert load_config(path).scheduler == "tcp://10.0.0.5:8786"
+    assert load_config(path, scheduler="local").scheduler == "local"  # --scheduler
+    assert load_config(write(tmp_path, BASE + "scheduler:\n")).scheduler is None
+    # Builds hash the settings' repr: where the work runs never changes what it writes.
+    assert repr(load_config(path)) == repr(load_config(write(tmp_path, BASE)))
+    with pytest.raises(ConfigError, match="scheduler: must be non-empty text"):
+        load_config(write(tmp_path, BASE + "scheduler: [1]\n"))

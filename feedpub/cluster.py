@@ -1,0 +1,145 @@
+"""The build's workers on a Dask cluster: `feedpub build --scheduler ADDRESS`.
+
+A `Cluster` takes the tasks a build hands its worker processes (`workers.Workers`) to
+the workers of a Dask cluster (`dask.distributed`) instead: they parse the records and
+make the feeds' files, from the same functions and so to the same bytes. This process,
+the client, keeps everything else as a local build does: the record store, choosing
+the entries, the output folder, the manifest, the problems and the exit codes. Feeds are
+sent to the workers as recipes with their records' stored articles, and come back as
+bytes for the client to write: the workers never touch the output folder or the store.
+
+The records must be at the same path on every worker (a shared file system). Before the
+first task, every worker is asked whether it can read the source folder and whether it
+runs the same feedpub: one that cannot, or does not, is named and the build stops.
+
+Dask is an optional dependency (`pip install 'feedpub[dask]'`), imported only here and
+only when a scheduler is given; `LOCAL` starts a `LocalCluster` on this machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from feedpub.errors import ConfigError, escape_text
+from feedpub.version import __version__, code_hash
+from feedpub.workers import Workers
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+LOCAL = "local"  # the scheduler address that starts a LocalCluster here
+INSTALL = "pip install 'feedpub[dask]'"
+_CONNECT_TIMEOUT = "30s"
+
+
+def require_dask() -> None:
+    """Raise ConfigError (exit 2) saying what to install when Dask is missing."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError as e:
+        raise ConfigError(f"--scheduler needs Dask, which is not installed: {INSTALL}") from e
+
+
+class Cluster(Workers):
+    """The workers of the Dask cluster at `address` (`LOCAL`: a LocalCluster of `jobs`
+    processes here), connected to on the first task, for the records below `source`."""
+
+    remote = True
+
+    def __init__(self, address: str, source: Path, jobs: int | None) -> None:
+        super().__init__(jobs)
+        self.address = address
+        self.source = source.absolute()
+        self._client: Any = None  # a distributed.Client (whose calls mypy cannot check)
+        self._local: Any = None  # the LocalCluster, when this build started one
+
+    def start(self, tasks: int) -> None:
+        """Nothing to start ahead: the cluster's workers are already running."""
+
+    def map(self, function: Callable[[T], R], items: Iterable[T], tasks: int) -> Iterator[R]:
+        """`function` of each item on the cluster, in order, a few tasks in flight per
+        worker thread."""
+        client = self._connect()
+        window: deque[Any] = deque()
+        for item in items:
+            window.append(client.submit(function, item, pure=False))
+            if len(window) >= 3 * self.jobs:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._local is not None:
+            self._local.close()
+            self._local = None
+
+    def _connect(self) -> Any:
+        if self._client is None:
+            require_dask()
+            distributed: Any = importlib.import_module("distributed")
+
+            if self.address == LOCAL:
+                self._local = distributed.LocalCluster(
+                    n_workers=self.jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+                self._client = distributed.Client(self._local)
+            else:
+                try:
+                    self._client = distributed.Client(self.address, timeout=_CONNECT_TIMEOUT)
+                except (OSError, TimeoutError) as e:
+                    raise ConfigError(
+                        f"--scheduler {escape_text(self.address)}: cannot connect: {e}"
+                    ) from e
+            self.jobs = max(1, sum(self._client.nthreads().values()))
+            _check_workers(self._client, self.source)
+        return self._client
+
+
+def _check_workers(client: Any, source: Path) -> None:
+    """Raise ConfigError naming each worker that cannot read `source`, sees other files
+    there than this machine, or runs another feedpub than this one (its files would not
+    be this build's bytes)."""
+    found = client.run(worker_report, str(source))
+    if not found:
+        raise ConfigError("--scheduler: the cluster has no workers")
+    ours = worker_report(str(source))
+    problems = []
+    for worker, (version, listing, problem) in sorted(found.items()):
+        if problem:
+            problems.append(f"worker {worker} cannot read {source}: {problem}")
+        elif listing != ours[1]:
+            problems.append(
+                f"worker {worker} sees other files in {source} than this machine does: "
+                "the records must be at the same path on every worker (a shared file system)"
+            )
+        elif tuple(version) != ours[0]:
+            problems.append(
+                f"worker {worker} runs feedpub {version[0]} (code {version[1]}), "
+                f"not {ours[0][0]} (code {ours[0][1]}): install the same feedpub there"
+            )
+    if problems:
+        raise ConfigError(escape_text("; ".join(problems)))
+
+
+def worker_report(source: str) -> tuple[tuple[str, str], str, str | None]:
+    """On a worker: its feedpub version and code hash, a digest of the names in the
+    folder `source`, and why it cannot read that folder (None when it can)."""
+    version = (__version__, code_hash())
+    try:
+        names = sorted(os.listdir(source))
+    except OSError as e:
+        return version, "", e.strerror or str(e)
+    digest = hashlib.blake2b("\0".join(names).encode("utf-8", "surrogateescape"), digest_size=16)
+    return version, digest.hexdigest(), None

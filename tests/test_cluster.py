@@ -1,0 +1,232 @@
+"""Builds on a Dask cluster (`--scheduler`): the bytes of a local build, the same problems,
+and a worker that cannot see the records named.
+
+Real clusters only: a `LocalCluster` of two worker processes, and a `dask scheduler` with
+a `dask worker` started as processes on 127.0.0.1, as a user would start them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DATA, article, feed_files, write_record
+from feedpub import Config, RecordsError, build, load_config
+from feedpub.cli import cli
+from feedpub.errors import ConfigError
+
+distributed = pytest.importorskip(
+    "distributed", reason="Dask is not installed: pip install 'feedpub[dask]'"
+)
+
+SITE = DATA / "site"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in feed_files(folder, "")}
+
+
+@pytest.fixture(scope="module")
+def local_cluster() -> Iterator[str]:
+    """A LocalCluster of two worker processes with one thread each: its address."""
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+def _start(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _wait_for(path: Path, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"{process.args} did not start:\n{log.read_text()}")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def scheduler_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A `dask scheduler` and one `dask worker` (one process, one thread) on 127.0.0.1,
+    started as commands: the scheduler file that names them."""
+    folder = tmp_path_factory.mktemp("dask")
+    file = folder / "scheduler.json"
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        scheduler = _start(
+            [
+                *(sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"),
+                *("--port", "0", "--no-dashboard", "--scheduler-file", str(file)),
+            ],
+            folder / "scheduler.log",
+        )
+        processes.append(scheduler)
+        _wait_for(file, scheduler, folder / "scheduler.log")
+        _add_worker(file, folder, processes, [])
+        yield file
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
+def _add_worker(
+    file: Path, folder: Path, processes: list[subprocess.Popen[bytes]], wrapper: list[str]
+) -> None:
+    """Start a `dask worker` for the scheduler `file` names (through `wrapper`, a command
+    that runs it) and wait until the scheduler has it."""
+    with distributed.Client(scheduler_file=str(file), timeout="30s") as client:
+        before = len(client.scheduler_info()["workers"])
+        name = f"worker-{len(processes)}"
+        log = folder / f"{name}.log"
+        command = [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file"]
+        command += [str(file), "--nworkers", "1", "--nthreads", "1", "--no-dashboard"]
+        command += ["--host", "127.0.0.1", "--name", name, "--local-directory", str(folder)]
+        processes.append(_start([*wrapper, *command], log))
+        try:
+            client.wait_for_workers(before + 1, timeout=60)
+        except TimeoutError:
+            pytest.fail(f"the dask worker did not start:\n{log.read_text()}")
+
+
+def _address(file: Path) -> str:
+    with distributed.Client(scheduler_file=str(file), timeout="30s") as client:
+        address: str = client.scheduler.address
+    return address
+
+
+def _golden(output: Path, **changes: object) -> Config:
+    return replace(load_config(SITE / "feedpub.yaml"), output=output, **changes)
+
+
+def _generated(corpus: Path, output: Path, **changes: object) -> Config:
+    base = Config(base_url="https://feeds.example.org/", source=corpus, output=output)
+    return replace(base, **changes)
+
+
+def test_the_golden_site_and_a_corpus_build_to_the_same_bytes_on_a_local_cluster(
+    local_cluster: str, corpus: Path, tmp_path: Path
+) -> None:
+    for name, make in (("golden", _golden), ("corpus", _generated)):
+        args = (corpus,) if make is _generated else ()
+        local = make(*args, tmp_path / f"{name}-local")  # type: ignore[operator]
+        build(local)
+        on_cluster = replace(local, output=tmp_path / f"{name}-cluster", scheduler=local_cluster)
+        with (
+            distributed.Client(local_cluster) as client,
+            distributed.get_task_stream(client=client) as stream,
+        ):
+            result = build(on_cluster)
+        assert tree(on_cluster.output) == tree(local.output), name
+        assert result.created and not result.changed
+        tasks = {task["key"].split("-")[0] for task in stream.data}
+        assert {"parse_files", "_feed_bytes"} <= tasks  # parsed and made there
+
+
+def test_the_same_bytes_through_a_dask_scheduler_and_worker_started_as_commands(
+    scheduler_file: Path, corpus: Path, tmp_path: Path
+) -> None:
+    address = _address(scheduler_file)
+    local = _generated(corpus, tmp_path / "local")
+    build(local)
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path):  # no feedpub.yaml of this checkout
+        result = runner.invoke(
+            cli,
+            [
+                *("build", str(corpus), "-o", str(tmp_path / "cluster"), "--no-cache", "-q"),
+                *("--base-url", "https://feeds.example.org/"),
+            ],
+            env={"FEEDPUB_SCHEDULER": address},
+        )
+    assert result.exit_code == 0, result.output
+    assert tree(tmp_path / "cluster") == tree(local.output)
+    golden = _golden(tmp_path / "golden-local")
+    build(golden)
+    build(replace(golden, output=tmp_path / "golden-cluster", scheduler=address))
+    assert tree(tmp_path / "golden-cluster") == tree(golden.output)
+
+
+def test_a_bad_record_is_named_with_its_file_and_line_as_in_a_local_build(
+    local_cluster: str, config: Config
+) -> None:
+    for n in range(3):
+        write_record(config.source, f"{n}.md", article(n))
+    write_record(config.source, "bad.md", article(9, webUrl="ftp://nowhere.example/9"))
+    with pytest.raises(RecordsError) as local:
+        build(config)
+    with pytest.raises(RecordsError) as on_cluster:
+        build(replace(config, scheduler=local_cluster, output=config.output.parent / "c"))
+    assert on_cluster.value.problems == local.value.problems
+    (problem,) = on_cluster.value.problems
+    assert problem.path.endswith("bad.md") and problem.line and problem.field == "webUrl"
+
+
+def test_a_worker_that_cannot_see_the_records_is_named(
+    scheduler_file: Path, corpus: Path, tmp_path: Path
+) -> None:
+    """A worker whose file system has no such folder (a tmpfs mounted over its parent,
+    in a mount namespace of its own) stops the build, named with the path."""
+    source = tmp_path / "shared" / "records"
+    shutil.copytree(corpus, source)
+    wrapper = _hiding(source.parent)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        _add_worker(scheduler_file, tmp_path, processes, wrapper)
+        config = _generated(source, tmp_path / "out", scheduler=_address(scheduler_file))
+        with pytest.raises(
+            ConfigError, match=r"worker tcp://127\.0\.0\.1:\d+ cannot read .*records"
+        ):
+            build(config)
+        assert not config.output.exists()
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _hiding(folder: Path) -> list[str]:
+    """A command prefix that runs a program with an empty tmpfs over `folder`, or skip."""
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare (util-linux) to give one worker a file system of its own")
+    user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    prefix = ["unshare", *user, "--mount", "--propagation", "private", "sh", "-c"]
+    probe = subprocess.run(
+        [*prefix, f'mount -t tmpfs none "{folder}" && exec true'], capture_output=True
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a mount namespace here: {probe.stderr.decode().strip()}")
+    return [*prefix, f'mount -t tmpfs none "{folder}" && exec "$0" "$@"']
+
+
+def test_without_dask_the_scheduler_option_says_what_to_install(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_record(config.source, "1.md", article(1))
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("build", str(config.source), "-o", str(config.output), "--scheduler", "local"),
+            *("--base-url", "https://feeds.example.org/", "--no-cache"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "pip install 'feedpub[dask]'" in result.output
+    assert not config.output.exists()
