@@ -78,6 +78,7 @@ Notes on the figures:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import filecmp
 import hashlib
 import json
@@ -89,7 +90,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,7 @@ class Measurement:
     peak_kib: int
     args: list[str] = field(default_factory=list)
     summary: dict[str, Any] | None = None
+    own_peak_kib: int | None = None  # the build's own process: a cluster's client
     ratio: float | None = None
     target: float | None = None
     passed: bool | None = None
@@ -217,7 +219,9 @@ def _child_build(result: Path, args: list[str]) -> int:
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 1
     seconds = time.perf_counter() - start
-    figures = {"seconds": seconds, "peak_kib": _peak_kib(), "exit_code": code}
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    own = own // 1024 if sys.platform == "darwin" else own
+    figures = {"seconds": seconds, "peak_kib": _peak_kib(), "own_peak_kib": own, "exit_code": code}
     result.write_text(json.dumps(figures), encoding="utf-8")
     return code
 
@@ -434,6 +438,7 @@ def measure_build(key: str, label: str, cwd: Path, args: list[str]) -> Measureme
         peak_kib=figures["peak_kib"],
         args=args,
         summary=summary,
+        own_peak_kib=figures.get("own_peak_kib"),
     )
 
 
@@ -518,6 +523,112 @@ def run_builds(
     return results
 
 
+CLUSTER_CASE = ("cold_on_cluster", "cold, on the cluster")
+#: Issue 15: the client's peak at 100,000 records at most this many times its peak at
+#: 10,000 (see --baseline).
+CLIENT_PEAK_GROWTH = 1.2
+
+
+def run_on_cluster(corpus: Path, run_dir: Path, scheduler: str, notes: list[str]) -> Measurement:
+    """A cold build with ``--scheduler``, in a fresh output and cache folder; its output
+    is compared with the default-jobs build's. ``local`` is a ``dask scheduler`` and two
+    ``dask worker`` processes (one thread each) started here for the build, so that the
+    build's own process is the client alone (a LocalCluster would run the scheduler in it)."""
+    case_dir = run_dir / "cluster"
+    _fresh(case_dir / "out")
+    _fresh(case_dir / "cache")
+    if scheduler == "local":
+        with _dask_processes(case_dir) as address:
+            return _build_on_cluster(corpus, case_dir, address, "local", run_dir, notes)
+    return _build_on_cluster(corpus, case_dir, scheduler, scheduler, run_dir, notes)
+
+
+@contextlib.contextmanager
+def _dask_processes(folder: Path, workers: int = 2) -> Iterator[str]:
+    """A ``dask scheduler`` and ``workers`` ``dask worker`` processes on 127.0.0.1: the
+    scheduler's address; all stopped afterwards."""
+    file = folder / "scheduler.json"
+    file.unlink(missing_ok=True)
+    base = [sys.executable, "-m"]
+    logs = (folder / "dask.log").open("wb")
+    processes = [
+        subprocess.Popen(
+            [
+                *(*base, "distributed.cli.dask_scheduler", "--host", "127.0.0.1"),
+                *("--port", "0", "--no-dashboard", "--scheduler-file", str(file)),
+            ],
+            stdout=logs,
+            stderr=subprocess.STDOUT,
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists():
+            if processes[0].poll() is not None or time.monotonic() > deadline:
+                raise BenchError(f"the dask scheduler did not start: see {folder / 'dask.log'}")
+            time.sleep(0.1)
+        processes.append(
+            subprocess.Popen(
+                [
+                    *(*base, "distributed.cli.dask_worker", "--scheduler-file", str(file)),
+                    *("--nworkers", str(workers), "--nthreads", "1", "--no-dashboard"),
+                    *("--host", "127.0.0.1", "--local-directory", str(folder)),
+                ],
+                stdout=logs,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        from distributed import Client
+
+        with Client(scheduler_file=str(file), timeout="60s") as client:
+            client.wait_for_workers(workers, timeout=120)
+            yield str(client.scheduler.address)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=60)
+        logs.close()
+
+
+def _build_on_cluster(
+    corpus: Path, case_dir: Path, address: str, shown: str, run_dir: Path, notes: list[str]
+) -> Measurement:
+    args = ["build", str(corpus), "-o", str(case_dir / "out"), "--base-url", BASE_URL, "--json"]
+    args += ["--quiet", "--cache-dir", str(case_dir / "cache"), "--scheduler", address]
+    key, label = CLUSTER_CASE
+    measurement = measure_build(key, f"{label} (--scheduler {shown})", case_dir, args)
+    if measurement.summary is None or "error" in measurement.summary:
+        raise BenchError(f"the build on the cluster failed: {measurement.summary}")
+    same = same_tree(case_dir / "out", run_dir / "default-jobs" / "out")
+    notes.append(f"outputs of the default-jobs and cluster builds identical: {same}")
+    return measurement
+
+
+def cluster_lines(
+    floor: Measurement,
+    builds: list[Measurement],
+    cluster: Measurement,
+    baseline: dict[str, Any] | None,
+) -> list[str]:
+    """The cluster build beside the local cold default-jobs build: time and the build's
+    own (client's) peak; with ``--baseline``, the client's peak against that run's."""
+    local = next((m for m in builds if m.key == "cold_default_jobs"), None)
+    lines = ["", "on a cluster (issue 15): time, and the peak of the build's own process"]
+    for m in filter(None, (local, cluster)):
+        own = (m.own_peak_kib or 0) / 1024
+        ratio = m.seconds / floor.seconds
+        lines.append(f"  {m.label:<44} {m.seconds:>8.2f} s {ratio:>6.2f} {own:>7.1f} MiB")
+    base = next(
+        (b for b in (baseline or {}).get("builds", []) if b["key"] == CLUSTER_CASE[0]), None
+    )
+    if base and base.get("own_peak_kib") and cluster.own_peak_kib:
+        growth = cluster.own_peak_kib / base["own_peak_kib"]
+        verdict = "PASS" if growth <= CLIENT_PEAK_GROWTH else "FAIL"
+        name = f"client peak / at {baseline['n']:,}"  # type: ignore[index]
+        lines.append(f"  {name:<44} <= {CLIENT_PEAK_GROWTH:<5} {growth:>6.2f}  {verdict}")
+    return lines
+
+
 def _summary_note(m: Measurement) -> str | None:
     """What the build reported doing, from its --json summary."""
     s = m.summary
@@ -545,7 +656,7 @@ def peak_lines(n: int, builds: list[Measurement], baseline: dict[str, Any] | Non
         verdict = "PASS" if peak <= PEAK_MIB_AT_1M else "FAIL"
         lines.append(f"  {'peak memory (MiB)':<26} <= {PEAK_MIB_AT_1M:<5} {peak:>7.0f}  {verdict}")
     if baseline is not None:
-        base = max(b["peak_mib"] for b in baseline["builds"])
+        base = max(b["peak_mib"] for b in baseline["builds"] if b.get("key") != CLUSTER_CASE[0])
         ratio = peak / base
         verdict = "PASS" if ratio <= PEAK_GROWTH else "FAIL"
         name = f"peak / peak at {baseline['n']:,}"
@@ -623,6 +734,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="the --json of an earlier run (N=10000): compare this run's peak memory to its",
     )
     parser.add_argument(
+        "--scheduler",
+        help="also time a cold build on this Dask cluster (an address, or 'local': a dask "
+        "scheduler and two workers started here), with the client's peak memory (issue 15)",
+    )
+    parser.add_argument(
         "--no-disk-check",
         action="store_true",
         help="start even when --work seems to have too little room (see 'disk:' in the output)",
@@ -674,13 +790,21 @@ def bench(args: argparse.Namespace) -> int:
         m.ratio = m.seconds / floor.seconds
         m.target = targets[m.key]
         m.passed = m.ratio <= m.target
+    extra: list[str] = []
+    if args.scheduler:
+        cluster = run_on_cluster(corpus, run_dir, args.scheduler, notes)
+        cluster.ratio = cluster.seconds / floor.seconds
+        extra = cluster_lines(floor, builds, cluster, baseline)
 
     header = [
         f"feedpub {feedpub_version()} benchmark: {args.n} records (seed {args.seed}), "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.machine()}",
         f"corpus: {corpus} ({how})",
     ]
-    print(report(header, args.n, floor, builds, notes, peak_lines(args.n, builds, baseline)))
+    peaks = [*peak_lines(args.n, builds, baseline), *extra]
+    print(report(header, args.n, floor, builds, notes, peaks))
+    if args.scheduler:
+        builds.append(cluster)
 
     if args.json:
         data = {

@@ -47,6 +47,16 @@ def local_cluster() -> Iterator[str]:
         cluster.close()
 
 
+@pytest.fixture(scope="module")
+def thousands(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated corpus of a few thousand records (bench/corpus.py)."""
+    from corpus import write_corpus
+
+    folder = tmp_path_factory.mktemp("thousands")
+    write_corpus(folder, 3000, seed=11)
+    return folder
+
+
 def _start(command: list[str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
@@ -121,10 +131,10 @@ def _generated(corpus: Path, output: Path, **changes: object) -> Config:
 
 
 def test_the_golden_site_and_a_corpus_build_to_the_same_bytes_on_a_local_cluster(
-    local_cluster: str, corpus: Path, tmp_path: Path
+    local_cluster: str, thousands: Path, tmp_path: Path
 ) -> None:
     for name, make in (("golden", _golden), ("corpus", _generated)):
-        args = (corpus,) if make is _generated else ()
+        args = (thousands,) if make is _generated else ()
         local = make(*args, tmp_path / f"{name}-local")  # type: ignore[operator]
         build(local)
         on_cluster = replace(local, output=tmp_path / f"{name}-cluster", scheduler=local_cluster)
@@ -140,17 +150,17 @@ def test_the_golden_site_and_a_corpus_build_to_the_same_bytes_on_a_local_cluster
 
 
 def test_the_same_bytes_through_a_dask_scheduler_and_worker_started_as_commands(
-    scheduler_file: Path, corpus: Path, tmp_path: Path
+    scheduler_file: Path, thousands: Path, tmp_path: Path
 ) -> None:
     address = _address(scheduler_file)
-    local = _generated(corpus, tmp_path / "local")
+    local = _generated(thousands, tmp_path / "local")
     build(local)
     runner = CliRunner()
     with runner.isolated_filesystem(temp_dir=tmp_path):  # no feedpub.yaml of this checkout
         result = runner.invoke(
             cli,
             [
-                *("build", str(corpus), "-o", str(tmp_path / "cluster"), "--no-cache", "-q"),
+                *("build", str(thousands), "-o", str(tmp_path / "cluster"), "--no-cache", "-q"),
                 *("--base-url", "https://feeds.example.org/"),
             ],
             env={"FEEDPUB_SCHEDULER": address},
