@@ -136,7 +136,8 @@ class OutputLedger:
         """The selection `remember_selection` kept under `key` (see `selection_key`),
         when it agrees with `table` (the table it was made from, unless forged) and
         `config`."""
-        row = self.db.execute("SELECT key, data FROM selection").fetchone()
+        # Only a row of the same key is read: a selection of other digests is never used.
+        row = self.db.execute("SELECT key, data FROM selection WHERE key = ?", (key,)).fetchone()
         if row is None or row[0] != key or not isinstance(row[1], bytes):
             return None
         try:
