@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from conftest import DATA, article, feed_files, write_record
 from feedpub import Config, RecordsError, build, load_config
 from feedpub.cli import cli
-from feedpub.errors import ConfigError
+from feedpub.errors import ConfigError, OutputError
 
 distributed = pytest.importorskip(
     "distributed", reason="Dask is not installed: pip install 'feedpub[dask]'"
@@ -240,3 +240,22 @@ def test_without_dask_the_scheduler_option_says_what_to_install(
     assert result.exit_code == 2
     assert "pip install 'feedpub[dask]'" in result.output
     assert not config.output.exists()
+
+
+def test_files_a_worker_was_not_asked_for_are_never_written(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a worker gives back is input too: a feed's files must be the ones asked for."""
+    from feedpub import publish
+
+    for n in range(3):
+        write_record(config.source, f"{n}.md", article(n))
+    real = publish._feed_bytes
+    monkeypatch.setattr(
+        publish, "_feed_bytes", lambda task: [*real(task), ("index.html", b"planted")]
+    )
+    # Workers in this process, so that they run the function as patched here.
+    cluster = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None)
+    with cluster, pytest.raises(OutputError, match="a worker gave other files for feed all"):
+        build(replace(config, scheduler=cluster.scheduler_address))
+    assert not config.output.exists() or not (config.output / "index.html").exists()
