@@ -92,7 +92,7 @@ class Cluster(Workers):
                     n_workers=self.jobs,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # any free port: 8787 may be another's
                 )
                 self._client = distributed.Client(self._local)
             else:

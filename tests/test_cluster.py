@@ -39,7 +39,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 def local_cluster() -> Iterator[str]:
     """A LocalCluster of two worker processes with one thread each: its address."""
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     try:
         yield cluster.scheduler_address
@@ -255,7 +255,7 @@ def test_files_a_worker_was_not_asked_for_are_never_written(
         publish, "_feed_bytes", lambda task: [*real(task), ("index.html", b"planted")]
     )
     # Workers in this process, so that they run the function as patched here.
-    cluster = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0")
     with cluster, pytest.raises(OutputError, match="a worker gave other files for feed all"):
         build(replace(config, scheduler=cluster.scheduler_address))
     assert not config.output.exists() or not (config.output / "index.html").exists()
