@@ -34,7 +34,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 LOCAL = "local"  # the scheduler address that starts a LocalCluster here
-INSTALL = "pip install 'feedpub[dask]'"
+INSTALL = "pip install 'feedpub[dask]' (from a clone: pip install -e '.[dask]')"
 _CONNECT_TIMEOUT = "30s"
 
 
@@ -98,9 +98,11 @@ class Cluster(Workers):
             else:
                 try:
                     self._client = distributed.Client(self.address, timeout=_CONNECT_TIMEOUT)
-                except (OSError, TimeoutError) as e:
+                except (OSError, TimeoutError, ValueError) as e:  # ValueError: not an address
                     raise ConfigError(
-                        f"--scheduler {escape_text(self.address)}: cannot connect: {e}"
+                        f"--scheduler {escape_text(self.address)}: cannot connect: "
+                        f"{escape_text(str(e))} (give tcp://HOST:PORT, or {LOCAL} for a "
+                        "cluster on this machine)"
                     ) from e
             self.jobs = max(1, sum(self._client.nthreads().values()))
             _check_workers(self._client, self.source)

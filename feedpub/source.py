@@ -15,7 +15,7 @@ import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -99,14 +99,15 @@ def parse_file(path: str) -> Row:
     return parse_file_summary(path)[0]
 
 
-def parse_file_summary(path: str) -> tuple[Row, Summary]:
+def parse_file_summary(path: str, at: str | None = None) -> tuple[Row, Summary]:
     """`parse_file`'s row and the summary it holds: a scan in this process takes the
-    summary as it is, rather than decoding what was just encoded."""
+    summary as it is, rather than decoding what was just encoded. The file is read
+    `at` another spelling of `path` when given (a cluster's worker: see `parse_files_in`)."""
     from feedpub.load import digest_of, parse_record, read_file
 
-    found = read_file(path)
+    found = read_file(at or path)
     if isinstance(found, Problem):
-        summary: Summary = (None, [found])
+        summary: Summary = (None, [replace(found, path=path)])
         row = (path, -1, RACY, bytes(HASH_SIZE), encode_record(summary), encode_record(None))
         return row, summary
     data, st = found
@@ -128,6 +129,14 @@ def parse_file_summary(path: str) -> tuple[Row, Summary]:
 
 def parse_files(paths: list[str]) -> list[Row]:
     return [parse_file(path) for path in paths]
+
+
+def parse_files_in(task: tuple[str, list[str]]) -> list[Row]:
+    """On a cluster's worker, whose working folder is not the build's: each path of
+    `task` read in the build's working folder (its first item), named as the build
+    names it."""
+    folder, paths = task
+    return [parse_file_summary(path, os.path.join(folder, path))[0] for path in paths]
 
 
 class Records:
@@ -415,7 +424,12 @@ class Records:
             return
         chunks = range(0, len(stale), _CHUNK)
         tasks = ([self.paths[i] for i in stale[start : start + _CHUNK]] for start in chunks)
-        for rows in self.workers.map(parse_files, tasks, len(chunks)):
+        if self.workers.remote:  # a cluster's workers are elsewhere: say where paths start
+            here = os.getcwd()
+            rows_of = self.workers.map(parse_files_in, ((here, t) for t in tasks), len(chunks))
+        else:
+            rows_of = self.workers.map(parse_files, tasks, len(chunks))
+        for rows in rows_of:
             for row in rows:
                 yield row, decode_summary(row[4])
 

@@ -146,7 +146,7 @@ def test_the_golden_site_and_a_corpus_build_to_the_same_bytes_on_a_local_cluster
         assert tree(on_cluster.output) == tree(local.output), name
         assert result.created and not result.changed
         tasks = {task["key"].split("-")[0] for task in stream.data}
-        assert {"parse_files", "_feed_bytes"} <= tasks  # parsed and made there
+        assert {"parse_files_in", "_feed_bytes"} <= tasks  # parsed and made there
 
 
 def test_the_same_bytes_through_a_dask_scheduler_and_worker_started_as_commands(
@@ -259,3 +259,23 @@ def test_files_a_worker_was_not_asked_for_are_never_written(
     with cluster, pytest.raises(OutputError, match="a worker gave other files for feed all"):
         build(replace(config, scheduler=cluster.scheduler_address))
     assert not config.output.exists() or not (config.output / "index.html").exists()
+
+
+def test_a_source_named_from_the_working_folder_is_read_there_by_every_worker(
+    scheduler_file: Path, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers were started in another folder: a relative source is the build's."""
+    shutil.copytree(corpus, tmp_path / "records")
+    monkeypatch.chdir(tmp_path)
+    local = _generated(Path("records"), Path("local"))
+    build(local)
+    result = build(replace(local, output=Path("cluster"), scheduler=_address(scheduler_file)))
+    assert tree(tmp_path / "cluster") == tree(tmp_path / "local")
+    assert not result.problems
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1", "http://127.0.0.1:8786", "LOCAL"])
+def test_an_address_that_is_not_one_is_a_configuration_error(config: Config, address: str) -> None:
+    write_record(config.source, "1.md", article(1))
+    with pytest.raises(ConfigError, match="cannot connect"):
+        build(replace(config, scheduler=address))
