@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from feedpub.errors import ConfigError, escape_text
+from feedpub.errors import ClusterError, ConfigError, escape_text
 from feedpub.version import __version__, code_hash
 from feedpub.workers import Workers
 
@@ -70,9 +70,25 @@ class Cluster(Workers):
         for item in items:
             window.append(client.submit(function, item, pure=False))
             if len(window) >= 3 * self.jobs:
-                yield window.popleft().result()
+                yield self._result(window.popleft())
         while window:
-            yield window.popleft().result()
+            yield self._result(window.popleft())
+
+    def _result(self, future: Any) -> Any:
+        """A task's result. The cluster's own failures (workers that died running the
+        task, a scheduler gone) are a ClusterError, a message and exit 1: as Dask's own
+        exceptions they were a traceback, and, as no error feedpub knows, taken for the
+        cache's fault (the cache discarded, the whole build run again on that cluster)."""
+        from concurrent.futures import CancelledError
+
+        from distributed import KilledWorker
+        from distributed.comm.core import CommClosedError
+
+        try:
+            return future.result()
+        except (KilledWorker, CommClosedError, CancelledError) as e:
+            why = f"{type(e).__name__}: {e}"[:400]  # Dask's own words, which can run long
+            raise ClusterError(f"the Dask cluster at {self.address} failed the build: {why}") from e
 
     def close(self) -> None:
         if self._client is not None:

@@ -74,6 +74,12 @@ class CacheError(FeedpubError):
     """The cache cannot be used: its store is busy beyond waiting, or its folder fails."""
 
 
+class ClusterError(FeedpubError):
+    """The Dask cluster of `--scheduler` failed the build (its workers died running a
+    task, or its scheduler went away), or a worker gave back what it was not asked for:
+    the cluster's fault, so neither the cache is blamed nor the output touched."""
+
+
 class ShrinkError(FeedpubError):
     """The build would empty or mostly empty a published site, so nothing was written."""
 

@@ -22,8 +22,9 @@ from click.testing import CliRunner
 from conftest import DATA, article, feed_files, write_record
 from feedpub import Config, RecordsError, build, load_config
 from feedpub.cli import cli
-from feedpub.errors import ConfigError, OutputError
+from feedpub.errors import ClusterError, ConfigError, OutputError
 
+dask = pytest.importorskip("dask", reason="Dask is not installed: pip install 'feedpub[dask]'")
 distributed = pytest.importorskip(
     "distributed", reason="Dask is not installed: pip install 'feedpub[dask]'"
 )
@@ -279,3 +280,51 @@ def test_an_address_that_is_not_one_is_a_configuration_error(config: Config, add
     write_record(config.source, "1.md", article(1))
     with pytest.raises(ConfigError, match="cannot connect"):
         build(replace(config, scheduler=address))
+
+
+@pytest.mark.parametrize("forgery", ["swapped", "one too many", "one too few"])
+def test_rows_a_worker_was_not_asked_for_are_never_stored_or_published(
+    config: Config, monkeypatch: pytest.MonkeyPatch, forgery: str
+) -> None:
+    """A record's row under another record's path (or the rows shifted by one) would be
+    stored and published as that record's, in this build and every warm one after."""
+    from feedpub import source
+
+    for n in range(4):
+        write_record(config.source, f"{n}.md", article(n))
+    real = source.parse_files_in
+
+    def forged(task: tuple[str, list[str]]) -> list[source.Row]:
+        rows = real(task)
+        if forgery == "swapped":
+            return [(rows[1][0], *rows[0][1:]), (rows[0][0], *rows[1][1:]), *rows[2:]]
+        return [*rows, rows[0]] if forgery == "one too many" else rows[:-1]
+
+    monkeypatch.setattr(source, "parse_files_in", forged)
+    # Workers in this process, so that they run the function as patched here.
+    cluster = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0")
+    cached = replace(config, cache_dir=config.output.parent / "cache")
+    with cluster, pytest.raises(ClusterError, match="a worker gave rows feedpub cannot use"):
+        build(replace(cached, scheduler=cluster.scheduler_address))
+    assert not config.output.exists()
+
+
+def test_workers_that_die_running_a_task_are_the_clusters_error_not_a_traceback(
+    corpus: Path,
+) -> None:
+    """Dask's KilledWorker would reach the command as a traceback (and, with a cache,
+    have the cache discarded and the whole build run again on the same cluster)."""
+    from feedpub.cluster import Cluster
+
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+    ):
+        workers = Cluster(cluster.scheduler_address, corpus, 1)
+        try:
+            with pytest.raises(ClusterError, match="KilledWorker"):
+                list(workers.map(os._exit, [1], 1))  # the worker process dies
+        finally:
+            workers.close()
