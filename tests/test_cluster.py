@@ -151,21 +151,20 @@ def test_the_golden_site_and_a_corpus_build_to_the_same_bytes_on_a_local_cluster
 
 
 def test_the_same_bytes_through_a_dask_scheduler_and_worker_started_as_commands(
-    scheduler_file: Path, thousands: Path, tmp_path: Path
+    scheduler_file: Path, thousands: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     address = _address(scheduler_file)
     local = _generated(thousands, tmp_path / "local")
     build(local)
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):  # no feedpub.yaml of this checkout
-        result = runner.invoke(
-            cli,
-            [
-                *("build", str(thousands), "-o", str(tmp_path / "cluster"), "--no-cache", "-q"),
-                *("--base-url", "https://feeds.example.org/"),
-            ],
-            env={"FEEDPUB_SCHEDULER": address},
-        )
+    monkeypatch.chdir(tmp_path)  # no feedpub.yaml of this checkout
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("build", str(thousands), "-o", str(tmp_path / "cluster"), "--no-cache", "-q"),
+            *("--base-url", "https://feeds.example.org/"),
+        ],
+        env={"FEEDPUB_SCHEDULER": address},
+    )
     assert result.exit_code == 0, result.output
     assert tree(tmp_path / "cluster") == tree(local.output)
     golden = _golden(tmp_path / "golden-local")
