@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from feedpub.cache import decode_article, fetch_encoded
 from feedpub.config import Config
-from feedpub.errors import OutputError, ShrinkError, escape_text
+from feedpub.errors import ClusterError, ShrinkError, escape_text
 from feedpub.group import FeedRecipe, Plan, Selection, assemble, cook, recipe
 from feedpub.ledger import LastOutput, OutputLedger, feed_settings, fingerprint
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
@@ -203,7 +203,7 @@ def _write_on_cluster(
         wanted = [fmt.path(plan.name) for fmt in _formats(plan, config)]
         if [path for path, _ in files] != wanted:  # a worker's answer is input too
             given = ", ".join(path for path, _ in files)
-            raise OutputError(
+            raise ClusterError(
                 escape_text(f"a worker gave other files for feed {plan.name}: {given}")
             )
         for path, data in files:

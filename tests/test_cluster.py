@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from conftest import DATA, article, feed_files, write_record
 from feedpub import Config, RecordsError, build, load_config
 from feedpub.cli import cli
-from feedpub.errors import ClusterError, ConfigError, OutputError
+from feedpub.errors import ClusterError, ConfigError
 
 dask = pytest.importorskip("dask", reason="Dask is not installed: pip install 'feedpub[dask]'")
 distributed = pytest.importorskip(
@@ -256,7 +256,7 @@ def test_files_a_worker_was_not_asked_for_are_never_written(
     )
     # Workers in this process, so that they run the function as patched here.
     cluster = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0")
-    with cluster, pytest.raises(OutputError, match="a worker gave other files for feed all"):
+    with cluster, pytest.raises(ClusterError, match="a worker gave other files for feed all"):
         build(replace(config, scheduler=cluster.scheduler_address))
     assert not config.output.exists() or not (config.output / "index.html").exists()
 
