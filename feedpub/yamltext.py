@@ -331,6 +331,11 @@ _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
 _LONG_KEY = 100
 _LONG_LINE = re.compile(b"\n[^\n]{1025}")
 _COLON_BEFORE_FLOW = re.compile(rb":[,?\[\]{}:]")
+# A flow collection that runs over lines (a `[` or `{` with no `]` or `}` after it on its
+# line): there LibYAML refuses a key over lines, quoted or plain (`{'x\n y': v}`,
+# `{x\n y: v}`), and ryml takes it. Records rarely write one; a bracket in text that
+# matches too only sends the text to LibYAML.
+_FLOW_OVER_LINES = re.compile(rb"[\[{][^\n\]}]*\n")
 # At a line's start: a document end (`...`: LibYAML refuses what follows it), or a
 # sequence entry that is a quoted scalar or a flow collection but not alone on its
 # line. ryml reads `- "a" b: c` (and the like over lines) in a sequence at its key's
@@ -363,11 +368,16 @@ def _odd(data: bytes, lines: bytes) -> bool:
         # `]` or `}` where a block node may begin, which LibYAML refuses and ryml takes as
         # text, or right after `:` (`[x:]`), which LibYAML refuses and ryml takes as a key.
         or _starts_node(lines, b"]}", right_after=b"\n:")
-        # A flow collection, not empty, with a comment (in one ryml reads ` #` as text)
-        # or a `:` before a flow indicator (LibYAML refuses `[x:,y]`, ryml reads a key).
+        # A flow collection, not empty, with a comment (in one ryml reads ` #` as text),
+        # a `:` before a flow indicator (LibYAML refuses `[x:,y]`, ryml reads a key), or
+        # over lines.
         or (
             _starts_node(lines, b"[{", not_before=b"]}")
-            and (b"#" in data or _COLON_BEFORE_FLOW.search(data) is not None)
+            and (
+                b"#" in data
+                or _COLON_BEFORE_FLOW.search(data) is not None
+                or _FLOW_OVER_LINES.search(data) is not None
+            )
         )
         or _LINE_QUIRKS.search(lines) is not None
     )

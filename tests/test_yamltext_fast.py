@@ -561,6 +561,14 @@ RYML = [
     "a: { \n  b #c }\n",
     "a: [b #c]\n",  # comments in flow
     "a: [x:,y]\n",  # `:` before a flow indicator
+    "a: {'\n ': v}\n",  # a quoted key over lines in a flow collection: LibYAML refuses it
+    'a: {"x\n y": v}\n',
+    'a: {"x\\\n y": v}\n',
+    "a: ['x\n y': v]\n",
+    "a: {'x\n y' : v}\n",
+    "a: {k: 'it''s', 'x\n\n y': v}\n",
+    "a: {x\n y: v}\n",  # a plain key over lines, likewise
+    "a: [x\n y: v]\n",
     "a: {x:}\n",
     "a: [x :]\n",
     "a: [x::]\n",
