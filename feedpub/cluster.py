@@ -21,17 +21,13 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from feedpub.errors import ClusterError, ConfigError, escape_text
 from feedpub.version import __version__, code_hash
 from feedpub.workers import Workers
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 LOCAL = "local"  # the scheduler address that starts a LocalCluster here
 INSTALL = "pip install 'feedpub[dask]' (from a clone: pip install -e '.[dask]')"
@@ -62,17 +58,10 @@ class Cluster(Workers):
     def start(self, tasks: int) -> None:
         """Nothing to start ahead: the cluster's workers are already running."""
 
-    def map(self, function: Callable[[T], R], items: Iterable[T], tasks: int) -> Iterator[R]:
-        """`function` of each item on the cluster, in order, a few tasks in flight per
-        worker thread."""
+    def _submitter(self, tasks: int) -> Callable[..., Any]:
+        """`map` sends each task to the cluster, connected to on the first one."""
         client = self._connect()
-        window: deque[Any] = deque()
-        for item in items:
-            window.append(client.submit(function, item, pure=False))
-            if len(window) >= 3 * self.jobs:
-                yield self._result(window.popleft())
-        while window:
-            yield self._result(window.popleft())
+        return lambda function, item: client.submit(function, item, pure=False)
 
     def _result(self, future: Any) -> Any:
         """A task's result. The cluster's own failures (workers that died running the
@@ -88,7 +77,8 @@ class Cluster(Workers):
             return future.result()
         except (KilledWorker, CommClosedError, CancelledError) as e:
             why = f"{type(e).__name__}: {e}"[:400]  # Dask's own words, which can run long
-            raise ClusterError(f"the Dask cluster at {self.address} failed the build: {why}") from e
+            message = f"the Dask cluster at {self.address} failed the build: {why}"
+            raise ClusterError(escape_text(message)) from e
 
     def close(self) -> None:
         if self._client is not None:

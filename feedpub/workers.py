@@ -12,7 +12,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # imported when the first pool is made: it brings in multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -79,14 +79,21 @@ class Workers:
         """`function` of each of `tasks` items, in order, with a few items in flight per
         worker: enough to keep every core busy, and results never pile up in memory when
         this process falls behind."""
-        pool = self._start(tasks)
-        window: deque[Future[R]] = deque()
+        submit = self._submitter(tasks)
+        window: deque[Any] = deque()
         for item in items:
-            window.append(pool.submit(function, item))
+            window.append(submit(function, item))
             if len(window) >= 3 * self.jobs:
-                yield window.popleft().result()
+                yield self._result(window.popleft())
         while window:
-            yield window.popleft().result()
+            yield self._result(window.popleft())
+
+    def _submitter(self, tasks: int) -> Callable[..., Any]:
+        """What `map` sends a task with (a future back): the pool's, made if not yet."""
+        return self._start(tasks).submit
+
+    def _result(self, future: Future[R]) -> R:
+        return future.result()
 
     def close(self) -> None:
         if self._pool is not None:
