@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from feedpub.cache import RecordStore, discard_store, is_damage, store_path
+from feedpub.cache import HASH_SIZE, RecordStore, discard_store, is_damage, store_path
 from feedpub.config import Config
 from feedpub.errors import (
     ConfigError,
@@ -39,7 +39,7 @@ from feedpub.types import BuildResult, Feed, Problem
 
 if TYPE_CHECKING:  # the stages past the scan are imported where they are first used
     from feedpub.diff import ChangeCollector, Changes
-    from feedpub.group import Selection
+    from feedpub.group import Fetch, Selection
     from feedpub.workers import Workers
 
 Progress = Callable[[int, int], None]  # (records done, records in all)
@@ -54,7 +54,15 @@ class Checked:
     problems: tuple[Problem, ...]
     files: int
     skipped: int
-    hashes: bytes  # every record's content hash, `cache.HASH_SIZE` bytes each, in path order
+    # Every record's content hash, `cache.HASH_SIZE` bytes each, in path order; on a
+    # cluster, only those of the records the feeds are made from.
+    hashes: bytes | dict[int, bytes]
+    fetch: Fetch | None = None  # the articles by record, when not from the record store
+
+    def record_hash(self, index: int) -> bytes:
+        if isinstance(self.hashes, dict):
+            return self.hashes[index]
+        return self.hashes[index * HASH_SIZE : (index + 1) * HASH_SIZE]
 
     @property
     def has_errors(self) -> bool:
@@ -243,22 +251,56 @@ def _check(
         Problem(name, None, "", "file name is not valid UTF-8; rename the file to read it")
         for name in records.misnamed
     ]
+    if records.workers.remote:
+        found = _found_on_cluster(config, records, advance)
+    else:
+        found = _found_here(config, records, advance, ledger)
+    for _, record_problems in found.problems:
+        # With --strict, a record with any problem is as invalid as one with an error.
+        problems.extend(map(_as_error, record_problems) if config.strict else record_problems)
+    selection = found.selection
+    problems.extend(_as_error(p) if config.strict else p for p in selection.problems)
+    unread = len(records.misnamed) + len(records.skipped)
+    skipped = total - found.valid + selection.duplicates + unread
+    files = total + unread
+    return Checked(selection, tuple(problems), files, skipped, found.hashes, found.fetch)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What reading and grouping found, here or on a cluster."""
+
+    problems: list[tuple[int, tuple[Problem, ...]]]  # by record, in path order
+    valid: int
+    selection: Selection
+    hashes: bytes | dict[int, bytes]
+    fetch: Fetch | None = None
+
+
+def _found_here(
+    config: Config, records: Records, advance: Callable[[int], None], ledger: OutputLedger | None
+) -> _Found:
     scan = records.scan(advance)
     records.confirm(scan, config.strict)
     table = scan.table
-    for index, found in sorted(scan.problems.items()):
-        if config.strict:
-            # With --strict, a record with any problem is as invalid as one with an error.
-            found = tuple(_as_error(p) for p in found)
+    if config.strict:
+        for index in scan.problems:
             table.state[index] = INVALID
-        problems.extend(found)
     valid = len(table) - table.state.count(INVALID)
     selection = _select(config, table, records, ledger)
-    problems.extend(_as_error(p) if config.strict else p for p in selection.problems)
-    unread = len(records.misnamed) + len(records.skipped)
-    skipped = total - valid + selection.duplicates + unread
-    files = total + unread
-    return Checked(selection, tuple(problems), files, skipped, scan.hashes)
+    return _Found(sorted(scan.problems.items()), valid, selection, scan.hashes)
+
+
+def _found_on_cluster(config: Config, records: Records, advance: Callable[[int], None]) -> _Found:
+    """Read and group on the cluster's workers: only problems, counts and what the
+    chosen entries come from reach this process (`feedpub.spread`)."""
+    from feedpub import spread
+
+    runner: spread.Runner = records.workers  # type: ignore[assignment]
+    scanned = spread.scan(runner, records.paths, config.strict, advance)
+    chosen = spread.select(scanned.recs, records.paths, config, scanned.drafts, runner)
+    fetch = spread.reader(records.paths, chosen.hashes)
+    return _Found(scanned.problems, scanned.valid, chosen.selection, chosen.hashes, fetch)
 
 
 def _select(

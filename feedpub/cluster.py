@@ -1,19 +1,28 @@
 """The build's workers on a Dask cluster: `feedpub build --scheduler ADDRESS`.
 
-A `Cluster` takes the tasks a build hands its worker processes (`workers.Workers`) to
-the workers of a Dask cluster (`dask.distributed`) instead: they parse the records and
-make the feeds' files, from the same functions and so to the same bytes. This process,
-the client, keeps everything else as a local build does: the record store, choosing
-the entries, the output folder, the manifest, the problems and the exit codes. Feeds are
-sent to the workers as recipes with their records' stored articles, and come back as
-bytes for the client to write: the workers never touch the output folder or the store.
+A `Cluster` runs a build's reading, grouping and feed making on the workers of a Dask
+cluster (`dask.distributed`), from the same functions and so to the same bytes:
+
+- as a `spread.Runner`, it parses the records a partition at a time and keeps the
+  partitions on the workers, and runs the keyed reductions that choose each feed's
+  entries there (`feedpub.spread`): only problems, counts and the chosen entries come
+  back;
+- as `workers.Workers`, it sends each feed's recipe, with its records' paths and
+  hashes, and gets the feed's files back as bytes.
+
+This process, the client, lists the folder and writes the output folder, the manifest,
+the problems and the exit codes as a local build does. The record store is a local
+build's: a build on a cluster neither reads nor fills it (its ledger of the output
+folder is kept, so a build with nothing changed still does nothing, and connects to
+nothing).
 
 The records must be at the same path on every worker (a shared file system). Before the
 first task, every worker is asked whether it can read the source folder and whether it
 runs the same feedpub: one that cannot, or does not, is named and the build stops.
 
 Dask is an optional dependency (`pip install 'feedpub[dask]'`), imported only here and
-only when a scheduler is given; `LOCAL` starts a `LocalCluster` on this machine.
+in `spread`, and only when a scheduler is given; `LOCAL` starts a `LocalCluster` on
+this machine.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +88,21 @@ class Cluster(Workers):
             why = f"{type(e).__name__}: {e}"[:400]  # Dask's own words, which can run long
             message = f"the Dask cluster at {self.address} failed the build: {why}"
             raise ClusterError(escape_text(message)) from e
+
+    # --- `spread.Runner`: reading and grouping on the cluster --------------------------
+
+    def keep(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        """`function` of each item run on the cluster, its result kept there (futures)."""
+        return list(self._connect().map(function, items, pure=False))
+
+    def results(self, kept: Sequence[Any]) -> Iterator[Any]:
+        return (self._result(future) for future in kept)
+
+    def compute(self, *collections: Any) -> list[Any]:
+        return [self._result(future) for future in self._connect().compute(list(collections))]
+
+    def persist(self, collection: Any) -> Any:
+        return self._connect().persist(collection)
 
     def close(self) -> None:
         if self._client is not None:

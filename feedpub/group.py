@@ -44,6 +44,7 @@ from feedpub.load import render_markdown, topic_key
 from feedpub.table import DRAFT, NONE, PUBLISHED, DigestTable, sort_by_key
 from feedpub.types import (
     Article,
+    DigestRow,
     Entry,
     Feed,
     FeedKind,
@@ -948,17 +949,39 @@ def _date(timestamp: float) -> datetime:
 
 def matches(table: DigestTable, index: int, feed: CustomFeed) -> bool:
     """True when the record's article passes every filter the custom feed sets."""
-    quality = table.get_quality(index)
+    return _passes(
+        feed,
+        table.topic_lists[table.topics[index]],
+        table.strings[table.domain[index]],
+        table.text(table.type[index]),
+        table.text(table.category[index]),
+        table.get_quality(index),
+        table.timestamp[index],
+    )
+
+
+def passes(digest: DigestRow, feed: CustomFeed) -> bool:
+    """`matches` for one record's digest (grouping on a cluster: `feedpub.spread`)."""
+    _, timestamp, _, domain, _, topics, kind, category, quality, _ = digest
+    return _passes(feed, topics, domain, kind, category, quality, timestamp)
+
+
+def _passes(
+    feed: CustomFeed,
+    topics: tuple[str, ...],
+    domain: str,
+    kind: str | None,
+    category: str | None,
+    quality: int | None,
+    timestamp: float,
+) -> bool:
     return (
-        (
-            not feed.topics
-            or any(topic_key(t) in feed.topics for t in table.topic_lists[table.topics[index]])
-        )
-        and (not feed.providers or table.strings[table.domain[index]] in feed.providers)
-        and (not feed.types or table.text(table.type[index]) in feed.types)
-        and (feed.category is None or table.text(table.category[index]) == feed.category)
+        (not feed.topics or any(topic_key(t) in feed.topics for t in topics))
+        and (not feed.providers or domain in feed.providers)
+        and (not feed.types or kind in feed.types)
+        and (feed.category is None or category == feed.category)
         and (feed.min_quality is None or (quality is not None and quality >= feed.min_quality))
-        and (feed.since is None or table.timestamp[index] >= feed.since.timestamp())
+        and (feed.since is None or timestamp >= feed.since.timestamp())
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from feedpub.cache import HASH_SIZE, StoreDamaged, decode, encode, file_stat
+from feedpub.cache import StoreDamaged, decode, encode, file_stat
 from feedpub.config import Config
 from feedpub.types import BuildResult
 from feedpub.version import __version__, code_hash
@@ -258,11 +258,13 @@ def feed_settings(config: Config, selection: Selection) -> bytes:
     return settings_hash(config) + repr(topics).encode()
 
 
-def fingerprint(plan: Plan, selection: Selection, hashes: bytes, settings: bytes) -> bytes:
+def fingerprint(
+    plan: Plan, selection: Selection, record_hash: Callable[[int], bytes], settings: bytes
+) -> bytes:
     """A hash of everything a feed's files are rendered from."""
     h = hashlib.blake2b(settings, digest_size=16)
     h.update(repr(plan).encode("utf-8"))
     for key in plan.keys:
         for index in sorted(selection.contributors(key)):
-            h.update(hashes[index * HASH_SIZE : (index + 1) * HASH_SIZE])
+            h.update(record_hash(index))
     return h.digest()

@@ -12,6 +12,7 @@ all into place at the end.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
@@ -117,19 +118,20 @@ def _write_feeds(
     settings = feed_settings(config, selection)
     for plan in selection.plans:
         paths = [fmt.path(plan.name) for fmt in _formats(plan, config)]
-        fingerprints[plan.name] = fingerprint(plan, selection, checked.hashes, settings)
+        fingerprints[plan.name] = fingerprint(plan, selection, checked.record_hash, settings)
         if last.feed_is_current(plan.name, fingerprints[plan.name], paths):
             for path in paths:
                 out.keep(path)
             continue
         todo.append(plan)
     if on_feed is None and records.workers.remote:
-        _write_on_cluster(todo, selection, records, config, out)
+        _write_on_cluster(todo, checked, records, config, out)
         return fingerprints
     if on_feed is None and records.workers.jobs > 1 and len(todo) >= _RENDER_IN_WORKERS:
         _write_in_workers(todo, selection, records, config, out)
         return fingerprints
-    feeds: Iterator[Feed] = (assemble(plan, selection, records.fetch) for plan in todo)
+    fetch = checked.fetch or records.fetch
+    feeds: Iterator[Feed] = (assemble(plan, selection, fetch) for plan in todo)
     if on_feed is not None:
         feeds = _shown_to(on_feed, feeds)
     for feed in feeds:
@@ -185,19 +187,18 @@ def _feed_files(task: _FeedTask) -> list[Staged]:
 
 
 def _write_on_cluster(
-    todo: list[Plan], selection: Selection, records: Records, config: Config, out: Output
+    todo: list[Plan], checked: Checked, records: Records, config: Config, out: Output
 ) -> None:
-    """Assemble and render every plan in `todo` on a cluster's workers, which share no
-    disk with this process: each task carries its feed's recipe and its records' stored
-    articles, and gives back the files' bytes for this process to write."""
-    paths, store = records.paths, records.store
+    """Assemble and render every plan in `todo` on a cluster's workers: each task
+    carries its feed's recipe and its records' paths and hashes (`spread.read_articles`
+    reads them again), and gives back the files' bytes for this process to write."""
+    paths, here = records.paths, os.getcwd()
 
     def task(feed: FeedRecipe) -> _ClusterTask:
-        index = {paths[i]: i for i in feed.records}
-        articles = [(index[path], data) for path, data in store.fetch_encoded(index)]
-        return _ClusterTask(feed, articles, config)
+        wanted = [(i, paths[i], checked.record_hash(i)) for i in feed.records]
+        return _ClusterTask(feed, wanted, here, config)
 
-    tasks = (task(recipe(plan, selection)) for plan in todo)
+    tasks = (task(recipe(plan, checked.selection)) for plan in todo)
     made = records.workers.map(_feed_bytes, tasks, len(todo))
     for plan, files in zip(todo, made, strict=True):
         wanted = [fmt.path(plan.name) for fmt in _formats(plan, config)]
@@ -212,17 +213,16 @@ def _write_on_cluster(
 
 class _ClusterTask(NamedTuple):
     feed: FeedRecipe
-    articles: list[tuple[int, bytes]]  # each of `feed.records` and its stored article
+    records: list[tuple[int, str, bytes]]  # each of `feed.records`, its path and hash
+    folder: str  # where relative paths start
     config: Config
 
 
 def _feed_bytes(task: _ClusterTask) -> list[tuple[str, bytes]]:
-    """On a cluster's worker: one feed built from its records' articles and rendered."""
-    articles = {}
-    for record, data in task.articles:
-        article = decode_article(data)
-        if article is not None:
-            articles[record] = article
+    """On a cluster's worker: one feed built from its records, read again, and rendered."""
+    from feedpub.spread import read_articles
+
+    articles = read_articles(task.folder, task.records)
     return _render(cook(task.feed, articles), task.config)
 
 

@@ -13,9 +13,9 @@ import os
 import stat
 import time
 from array import array
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -34,7 +34,6 @@ from feedpub.cache import (
     encode_record,
     stat_fields,
 )
-from feedpub.errors import ClusterError, escape_text
 from feedpub.table import DigestTable, Paths
 from feedpub.types import Article, Problem
 from feedpub.workers import Workers, cap_jobs
@@ -100,15 +99,14 @@ def parse_file(path: str) -> Row:
     return parse_file_summary(path)[0]
 
 
-def parse_file_summary(path: str, at: str | None = None) -> tuple[Row, Summary]:
+def parse_file_summary(path: str) -> tuple[Row, Summary]:
     """`parse_file`'s row and the summary it holds: a scan in this process takes the
-    summary as it is, rather than decoding what was just encoded. The file is read
-    `at` another spelling of `path` when given (a cluster's worker: see `parse_files_in`)."""
+    summary as it is, rather than decoding what was just encoded."""
     from feedpub.load import digest_of, parse_record, read_file
 
-    found = read_file(at or path)
+    found = read_file(path)
     if isinstance(found, Problem):
-        summary: Summary = (None, [replace(found, path=path)])
+        summary: Summary = (None, [found])
         row = (path, -1, RACY, bytes(HASH_SIZE), encode_record(summary), encode_record(None))
         return row, summary
     data, st = found
@@ -130,46 +128,6 @@ def parse_file_summary(path: str, at: str | None = None) -> tuple[Row, Summary]:
 
 def parse_files(paths: list[str]) -> list[Row]:
     return [parse_file(path) for path in paths]
-
-
-def parse_files_in(task: tuple[str, list[str]]) -> list[Row]:
-    """On a cluster's worker, whose working folder is not the build's: each path of
-    `task` read in the build's working folder (its first item), named as the build
-    names it."""
-    folder, paths = task
-    return [parse_file_summary(path, os.path.join(folder, path))[0] for path in paths]
-
-
-def cluster_rows(paths: list[str], rows: object) -> list[tuple[Row, Summary]]:
-    """The rows a cluster's worker gave for `paths`, with their summaries, or a
-    ClusterError: what comes back over the network is input, so it must be a row of
-    the stored shape for each path asked, in order, naming no other file."""
-    try:
-        if not isinstance(rows, list):
-            raise ValueError(f"a {type(rows).__name__}, not a list of rows")
-        if len(rows) != len(paths):
-            raise ValueError(f"{len(rows)} rows for {len(paths)} records")
-        checked = []
-        for path, row in zip(paths, rows, strict=True):
-            if not _is_row(row) or row[0] != path:
-                raise ValueError(f"not the row of {path}")
-            summary = decode_summary(row[4])
-            if any(problem.path != path for problem in summary[1]):
-                raise ValueError(f"a problem of another file than {path}")
-            checked.append((row, summary))
-    except (ValueError, StoreDamaged) as e:
-        raise ClusterError(escape_text(f"a worker gave rows feedpub cannot use: {e}")) from e
-    return checked
-
-
-def _is_row(row: object) -> bool:
-    types = (str, int, int, bytes, bytes, bytes)
-    return (
-        type(row) is tuple
-        and len(row) == len(types)
-        and all(type(value) is kind for value, kind in zip(row, types, strict=True))
-        and len(row[3]) == HASH_SIZE
-    )
 
 
 class Records:
@@ -452,34 +410,14 @@ class Records:
 
     def _parse(self, stale: array[int]) -> Iterator[tuple[Row, Summary]]:
         """The rows of the records to parse again, in path order, and their summaries."""
-        if not self.workers.remote and (self.jobs <= 1 or len(stale) < _IN_PROCESS):
+        if self.jobs <= 1 or len(stale) < _IN_PROCESS:
             yield from map(parse_file_summary, map(self.paths.__getitem__, stale))
             return
         chunks = range(0, len(stale), _CHUNK)
         tasks = ([self.paths[i] for i in stale[start : start + _CHUNK]] for start in chunks)
-        if self.workers.remote:
-            yield from self._parse_on_cluster(tasks, len(chunks))
-            return
         for rows in self.workers.map(parse_files, tasks, len(chunks)):
             for row in rows:
                 yield row, decode_summary(row[4])
-
-    def _parse_on_cluster(
-        self, tasks: Iterator[list[str]], count: int
-    ) -> Iterator[tuple[Row, Summary]]:
-        """`_parse` on a cluster's workers, which are elsewhere: told where the paths
-        start, and their rows checked (`cluster_rows`), as a row under another path or
-        one too many or too few would be stored and published as another record's."""
-        here = os.getcwd()
-        asked: deque[list[str]] = deque()  # the tasks in flight, in order, as `map` is
-
-        def sent() -> Iterator[tuple[str, list[str]]]:
-            for paths in tasks:
-                asked.append(paths)
-                yield here, paths
-
-        for rows in self.workers.map(parse_files_in, sent(), count):
-            yield from cluster_rows(asked.popleft(), rows)
 
     def fetch(self, indexes: Iterable[int]) -> dict[int, Article]:
         """The full articles of these records, from memory or the store."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from feedpub.config import Config
 from feedpub.group import assemble, select
@@ -32,5 +33,42 @@ def group_articles(articles: Iterable[Article], config: Config) -> Grouped:
 
     table = DigestTable(digest_of(a) for a in ordered)
     selection = select(table, [a.path for a in ordered], config, fetch)
+    feeds = tuple(assemble(plan, selection, fetch) for plan in selection.plans)
+    return Grouped(feeds, tuple(selection.problems), selection.drafts, selection.duplicates)
+
+
+class InProcess:
+    """Runs `feedpub.spread`'s reductions in this process, with Dask's synchronous
+    scheduler: the functions a cluster runs, on one thread."""
+
+    def compute(self, *collections: Any) -> list[Any]:
+        import dask
+
+        return list(dask.compute(*collections, scheduler="sync"))
+
+    def persist(self, collection: Any) -> Any:
+        import dask
+
+        return dask.persist(collection, scheduler="sync")[0]
+
+
+def spread_articles(articles: Iterable[Article], config: Config, partitions: int = 3) -> Grouped:
+    """Group articles as a build on a cluster groups records (`feedpub.spread`): in
+    `partitions` partitions, the reductions run by Dask's synchronous scheduler."""
+    import dask.bag
+
+    from feedpub import spread
+
+    ordered = sorted(articles, key=lambda a: a.path)
+    recs = [spread.rec_of(index, a, b"%016d" % index) for index, a in enumerate(ordered)]
+    bag = dask.bag.from_sequence(recs, npartitions=max(1, min(partitions, len(recs))))
+    drafts = sum(not a.published for a in ordered)
+    paths = [a.path for a in ordered]
+    found = spread.select(bag, paths, config, drafts, InProcess())
+
+    def fetch(wanted: Iterable[int]) -> dict[int, Article]:
+        return {index: ordered[index] for index in wanted}
+
+    selection = found.selection
     feeds = tuple(assemble(plan, selection, fetch) for plan in selection.plans)
     return Grouped(feeds, tuple(selection.problems), selection.drafts, selection.duplicates)

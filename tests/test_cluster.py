@@ -146,8 +146,12 @@ def test_the_golden_site_and_a_corpus_build_to_the_same_bytes_on_a_local_cluster
             result = build(on_cluster)
         assert tree(on_cluster.output) == tree(local.output), name
         assert result.created and not result.changed
-        tasks = {task["key"].split("-")[0] for task in stream.data}
-        assert {"parse_files_in", "_feed_bytes"} <= tasks  # parsed and made there
+        # Dask names a task after the functions it runs (fused in one name).
+        tasks = " ".join(str(task["key"]) for task in stream.data)
+        # Parsed, de-duplicated by URL (foldby), mentions merged by URL (a shuffle),
+        # reduced to each feed's entries (offers), traced and made there.
+        for name in ("scan_part", "foldby", "shuffle", "offers", "trace", "_feed_bytes"):
+            assert name in tasks, name
 
 
 def test_the_same_bytes_through_a_dask_scheduler_and_worker_started_as_commands(
@@ -281,31 +285,57 @@ def test_an_address_that_is_not_one_is_a_configuration_error(config: Config, add
         build(replace(config, scheduler=address))
 
 
-@pytest.mark.parametrize("forgery", ["swapped", "one too many", "one too few"])
-def test_rows_a_worker_was_not_asked_for_are_never_stored_or_published(
+@pytest.mark.parametrize("forgery", ["another file's problem", "more valid than asked", "not a report"])
+def test_a_report_a_worker_was_not_asked_for_is_never_believed(
     config: Config, monkeypatch: pytest.MonkeyPatch, forgery: str
 ) -> None:
-    """A record's row under another record's path (or the rows shifted by one) would be
-    stored and published as that record's, in this build and every warm one after."""
-    from feedpub import source
+    """A partition's problems and counts decide what is reported and whether the build
+    writes: one naming another file, or more records than the partition holds, or
+    not the shape asked for, is the cluster's error."""
+    from feedpub import spread
 
     for n in range(4):
-        write_record(config.source, f"{n}.md", article(n))
-    real = source.parse_files_in
+        write_record(config.source, f"{n}.md", article(n, title="" if n == 1 else f"A{n}"))
+    real = spread.part_report
 
-    def forged(task: tuple[str, list[str]]) -> list[source.Row]:
-        rows = real(task)
-        if forgery == "swapped":
-            return [(rows[1][0], *rows[0][1:]), (rows[0][0], *rows[1][1:]), *rows[2:]]
-        return [*rows, rows[0]] if forgery == "one too many" else rows[:-1]
+    def forged(part: spread.Part) -> object:
+        problems, valid, drafts = real(part)
+        if forgery == "another file's problem":
+            (index, found), *rest = problems
+            return [(index + 1, found), *rest], valid, drafts
+        if forgery == "more valid than asked":
+            return problems, valid + 100, drafts
+        return "not a report"
 
-    monkeypatch.setattr(source, "parse_files_in", forged)
+    monkeypatch.setattr(spread, "part_report", forged)
     # Workers in this process, so that they run the function as patched here.
     cluster = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0")
-    cached = replace(config, cache_dir=config.output.parent / "cache")
-    with cluster, pytest.raises(ClusterError, match="a worker gave rows feedpub cannot use"):
-        build(replace(cached, scheduler=cluster.scheduler_address))
+    with cluster, pytest.raises(ClusterError, match="a worker gave a report feedpub cannot use"):
+        build(replace(config, scheduler=cluster.scheduler_address, skip_invalid=True))
     assert not config.output.exists()
+
+
+def test_a_record_changed_after_it_was_grouped_is_never_published_half_changed(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its feed is made from the file read again: with other bytes than grouping read,
+    the feed would mix two versions of the record."""
+    from feedpub import spread
+
+    for n in range(3):
+        write_record(config.source, f"{n}.md", article(n))
+    real = spread.select
+
+    def select_then_edit(*args: object, **kwargs: object) -> spread.Spread:
+        chosen = real(*args, **kwargs)  # type: ignore[arg-type]
+        write_record(config.source, "1.md", article(1, title="Edited since"))
+        return chosen
+
+    monkeypatch.setattr(spread, "select", select_then_edit)
+    cluster = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0")
+    with cluster, pytest.raises(ClusterError, match=r"1\.md changed while the build ran"):
+        build(replace(config, scheduler=cluster.scheduler_address))
+    assert not config.output.exists() or not any(config.output.iterdir())
 
 
 def test_workers_that_die_running_a_task_are_the_clusters_error_not_a_traceback(

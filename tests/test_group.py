@@ -19,7 +19,7 @@ from feedpub.group import assign_slugs, select, slugify
 from feedpub.load import digest_of, parse_record, url_key
 from feedpub.table import DigestTable
 from feedpub.types import Article, DigestRow, Entry, Feed, Image, Link, Provider
-from grouping import Grouped, group_articles
+from grouping import Grouped, group_articles, spread_articles
 
 SAFE_SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
@@ -56,8 +56,13 @@ def load(path: str, fields: dict[str, Any], body: str = "") -> Article:
 
 
 def group(config: Config, *records: tuple[str, dict[str, Any]], **changes: Any) -> Grouped:
-    """Group records given as (path, fields), with config fields changed as given."""
-    return group_articles([load(p, f) for p, f in records], dataclasses.replace(config, **changes))
+    """Group records given as (path, fields), with config fields changed as given; a
+    build on a cluster (`feedpub.spread`) must group them the same, feed for feed."""
+    articles = [load(p, f) for p, f in records]
+    config = dataclasses.replace(config, **changes)
+    grouped = group_articles(articles, config)
+    assert spread_articles(articles, config) == grouped
+    return grouped
 
 
 def feeds(result: Grouped) -> dict[str, Feed]:

@@ -1,0 +1,651 @@
+"""Reading and grouping on a Dask cluster: `group.select`'s choice made by keyed
+reductions, so that the client never holds the corpus's digests.
+
+A local build keeps every record's digest in one `DigestTable` and walks it. On a
+cluster (`feedpub build --scheduler`), the workers parse the records a partition of
+paths at a time (`scan_part`) and keep what grouping needs of them (`Rec`); the
+client lists the folder and gets back only what the build reports and publishes:
+
+1. **Duplicates**: each URL's records, by `foldby` (a tree reduction), give the
+   records that are not their URL's article (few, and each one a warning).
+2. **Entries**: every article, and every related item an article gives of another
+   URL, keyed by URL (`groupby` with Dask's task shuffle): one group per entry, in
+   partitions that stay on the workers.
+3. **Candidates**: each group offers its entry to its feeds, as `select` does; each
+   partition keeps its feeds' newest `limit` (a tree reduction, `_merge`). Entries
+   carry their URLs, so ties order without I/O. Only feeds x `max_items` entries
+   reach the client (with archives, every entry: archives publish them all).
+4. **Names**: topics' spellings and providers' names, by a tree reduction.
+5. **Tracing**: the chosen entries' groups, and those they link to, give `Selection`
+   its sources and the hashes of the records each feed is made from.
+
+The client then makes the feeds' specs and plans with `group`'s own functions, so a
+build on a cluster writes the bytes a local build writes. The records are read again
+(checked against their hashes) when their feeds are made (`read_articles`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from operator import itemgetter
+from typing import Any, NamedTuple, Protocol
+
+from feedpub.cache import content_hash
+from feedpub.config import Config
+from feedpub.errors import ClusterError, escape_text
+from feedpub.group import (
+    FeedKey,
+    Fetch,
+    Ref,
+    Selection,
+    _feed_specs,
+    _Names,
+    _plans,
+    _Source,
+    passes,
+)
+from feedpub.load import digest_of, parse_record, read_file, topic_key
+from feedpub.types import Article, DigestRow, Problem
+
+_SPLIT_EVERY = 8  # partitions merged by one task of a tree reduction
+
+
+class Rec(NamedTuple):
+    """What grouping needs of one valid record, kept on the worker that parsed it."""
+
+    record: int  # its index in path order, corpus-wide
+    digest: DigestRow
+    url: str
+    related_urls: tuple[str, ...]
+    hash: bytes
+
+
+class Part(NamedTuple):
+    """One partition of records as a worker parsed it."""
+
+    recs: list[Rec]
+    problems: list[tuple[int, tuple[Problem, ...]]]  # only records that have some
+    valid: int
+    drafts: int
+
+
+class PartTask(NamedTuple):
+    folder: str  # the client's working folder, where relative paths start
+    start: int  # the index of the first path
+    paths: list[str]
+    strict: bool
+
+
+def rec_of(index: int, article: Article, digest_hash: bytes) -> Rec:
+    return Rec(
+        index,
+        digest_of(article),
+        article.web_url,
+        tuple(r.web_url for r in article.related),
+        digest_hash,
+    )
+
+
+def scan_part(task: PartTask) -> Part:
+    """On a worker: every record of a partition parsed; under `strict`, a record with
+    any problem is as invalid as one with an error, as in a local build."""
+    recs, problems, drafts = [], [], 0
+    for index, path in enumerate(task.paths, task.start):
+        article, found, digest_hash = read_record(path, os.path.join(task.folder, path))
+        if found:
+            problems.append((index, tuple(found)))
+        if article is None or (task.strict and found):
+            continue
+        recs.append(rec_of(index, article, digest_hash))
+        drafts += not article.published
+    return Part(recs, problems, len(recs), drafts)
+
+
+def read_record(path: str, at: str) -> tuple[Article | None, list[Problem], bytes]:
+    """The record named `path` (read `at` that spelling), its problems and the hash of
+    its bytes (empty when it could not be read)."""
+    found = read_file(at)
+    if isinstance(found, Problem):
+        return None, [replace(found, path=path)], b""
+    data = found[0]
+    article, problems = parse_record(path, data)
+    return article, problems, content_hash(data)
+
+
+def part_report(part: Part) -> tuple[list[tuple[int, tuple[Problem, ...]]], int, int]:
+    """What the client needs of a parsed partition: its problems and counts."""
+    return part.problems, part.valid, part.drafts
+
+
+def part_recs(part: Part) -> list[Rec]:
+    return part.recs
+
+
+class Runner(Protocol):
+    """Where the reductions run: a cluster's client (`cluster.Cluster`), or this
+    process (tests)."""
+
+    def keep(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        """`function` of each item, kept where it is made (futures, on a cluster)."""
+
+    def results(self, kept: Sequence[Any]) -> Iterator[Any]:
+        """What `keep` made, brought here, in order."""
+
+    def compute(self, *collections: Any) -> list[Any]:
+        """The values of these Dask collections, brought here."""
+
+    def persist(self, collection: Any) -> Any:
+        """This Dask collection, computed and kept where it is made."""
+
+
+_PART = 2048  # records a worker parses in one partition
+
+
+class Scanned(NamedTuple):
+    recs: Any  # a Dask bag of every valid record's `Rec`, kept on the workers
+    problems: list[tuple[int, tuple[Problem, ...]]]  # by record, in path order
+    valid: int
+    drafts: int
+
+
+def scan(
+    runner: Runner, paths: Sequence[str], strict: bool, advance: Callable[[int], None]
+) -> Scanned:
+    """Every record parsed on the workers, a partition at a time; the partitions stay
+    there, and their problems and counts come here, checked: a worker's answer is
+    input too."""
+    dask: Any = importlib.import_module("dask")
+    bags: Any = importlib.import_module("dask.bag")
+    here = os.getcwd()
+    tasks = [
+        PartTask(here, start, list(paths[start : start + _PART]), strict)
+        for start in range(0, len(paths), _PART)
+    ]
+    parts = runner.keep(scan_part, tasks)
+    problems: list[tuple[int, tuple[Problem, ...]]] = []
+    valid = drafts = 0
+    for task, report in zip(tasks, runner.results(runner.keep(part_report, parts)), strict=True):
+        found, part_valid, part_drafts = _checked_report(task, report)
+        problems += found
+        valid += part_valid
+        drafts += part_drafts
+        advance(len(task.paths))
+    recs = bags.from_delayed([dask.delayed(part_recs)(part) for part in parts])
+    return Scanned(recs, problems, valid, drafts)
+
+
+def _checked_report(
+    task: PartTask, report: object
+) -> tuple[list[tuple[int, tuple[Problem, ...]]], int, int]:
+    """A partition's report as `part_report` makes it for `task`, or a ClusterError."""
+    found: list[tuple[int, tuple[Problem, ...]]]
+    valid: int
+    drafts: int
+    try:
+        found, valid, drafts = report  # type: ignore[misc]
+        size = len(task.paths)
+        if not (type(valid) is int and type(drafts) is int and 0 <= drafts <= valid <= size):
+            raise ValueError(f"counts {valid!r}, {drafts!r} for {size} records")
+        for index, problems in found:
+            path = task.paths[index - task.start] if 0 <= index - task.start < size else None
+            if not all(type(p) is Problem and p.path == path for p in problems):
+                raise ValueError(f"problems of another file than {path}")
+    except (TypeError, ValueError) as e:
+        message = f"a worker gave a report feedpub cannot use: {e}"[:400]
+        raise ClusterError(escape_text(message)) from e
+    return list(found), valid, drafts
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    """What the workers need of the configuration to offer entries to feeds."""
+
+    include_drafts: bool
+    max_items: int | None  # None: archives, every entry kept
+    limits: dict[str, int | None]  # custom feed -> its limit
+    feeds: tuple[Any, ...]  # the custom feeds (config.CustomFeed)
+    related_customs: frozenset[str]
+
+    @classmethod
+    def of(cls, config: Config) -> _Settings:
+        every = None if config.archives else config.max_items
+        return cls(
+            config.include_drafts,
+            every,
+            {
+                c.name: None if config.archives else (c.max_items or config.max_items)
+                for c in config.feeds
+            },
+            tuple(config.feeds),
+            frozenset(c.name for c in config.feeds if c.include_related),
+        )
+
+    def limit(self, feed: FeedKey) -> int | None:
+        return self.limits[feed[1]] if feed[0] == "custom" else self.max_items
+
+    def publishable(self, rec: Rec) -> bool:
+        return rec.digest[2] or self.include_drafts
+
+
+# --- 1. duplicates: each URL's first record is its article ---------------------------
+
+
+def duplicates(recs: Any, config: Config, runner: Runner) -> list[tuple[int, int]]:
+    """(a record left out, the record used for its URL) for every URL given by more
+    than one record that can be published, by record."""
+    settings = _Settings.of(config)
+    keyed = recs.filter(settings.publishable).map(_key_and_index)
+    folded = keyed.foldby(itemgetter(0), _add_index, (), _join, ())
+    [found] = runner.compute(folded.filter(_has_many))
+    return sorted((index, min(indexes)) for _, indexes in found for index in sorted(indexes)[1:])
+
+
+def _key_and_index(rec: Rec) -> tuple[int, int]:
+    return rec.digest[0], rec.record
+
+
+def _add_index(indexes: tuple[int, ...], item: tuple[int, int]) -> tuple[int, ...]:
+    return (*indexes, item[1])
+
+
+def _join(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    return a + b
+
+
+def _has_many(item: tuple[int, tuple[int, ...]]) -> bool:
+    return len(item[1]) > 1
+
+
+# --- 2. entries: articles and the related items they give, by URL -------------------
+
+
+class _Article(NamedTuple):
+    record: int
+    timestamp: float
+    domain: str
+    name: str
+    topics: tuple[str, ...]
+    url: str
+    related: tuple[int, ...]  # the key of each of its related items
+    customs: tuple[str, ...]  # the custom feeds it passes
+    hash: bytes
+
+
+class _Mention(NamedTuple):
+    record: int  # the article that gives the related item
+    item: int
+    timestamp: float | None
+    domain: str | None
+    name: str | None
+    url: str
+    owner_timestamp: float
+    owner_topics: tuple[str, ...]
+    owner_customs: tuple[str, ...]  # the custom feeds that take its related items
+    owner_key: int
+    owner_hash: bytes
+
+
+Group = tuple[int, list[tuple[int, _Article | _Mention]]]  # (URL key, its articles and mentions)
+
+
+def entry_groups(recs: Any, dropped: Iterable[int], config: Config, runner: Runner) -> Any:
+    """Every entry's group (`Group`), in partitions kept on the workers."""
+    keyed = recs.map_partitions(_keyed, frozenset(dropped), _Settings.of(config))
+    groups = keyed.groupby(itemgetter(0), shuffle="tasks", npartitions=recs.npartitions)
+    return runner.persist(groups)
+
+
+def _keyed(
+    recs: Iterable[Rec], dropped: frozenset[int], settings: _Settings
+) -> list[tuple[int, _Article | _Mention]]:
+    """Each article under its URL, and each related item it gives of another URL under
+    that URL."""
+    found: list[tuple[int, _Article | _Mention]] = []
+    for rec in recs:
+        if not settings.publishable(rec) or rec.record in dropped:
+            continue
+        key, timestamp, _, domain, name, topics = rec.digest[:6]
+        mentions = rec.digest[9]
+        customs = tuple(c.name for c in settings.feeds if passes(rec.digest, c))
+        takes = tuple(n for n in customs if n in settings.related_customs)
+        own = tuple(m[0] for m in mentions)
+        found.append(
+            (
+                key,
+                _Article(
+                    rec.record, timestamp, domain, name, topics, rec.url, own, customs, rec.hash
+                ),
+            )
+        )
+        for item, (other, when, its_domain, its_name) in enumerate(mentions):
+            if other != key:
+                url = rec.related_urls[item]
+                mention = _Mention(
+                    rec.record,
+                    item,
+                    when,
+                    its_domain,
+                    its_name,
+                    url,
+                    timestamp,
+                    topics,
+                    takes,
+                    key,
+                    rec.hash,
+                )
+                found.append((other, mention))
+    return found
+
+
+def _split(group: Group) -> tuple[_Article | None, list[_Mention]]:
+    """A group's article (if any) and its mentions in record order."""
+    article, mentions = None, []
+    for _, value in group[1]:
+        if isinstance(value, _Article):
+            article = value
+        else:
+            mentions.append(value)
+    mentions.sort(key=lambda m: (m.record, m.item))
+    return article, mentions
+
+
+# --- 3. candidates: each feed's newest entries, by a tree reduction -----------------
+
+Candidate = tuple[float, str, int, Ref]  # (timestamp, URL, key, where its data are)
+ProviderNames = dict[str, tuple[str, tuple[int, int]]]  # domain -> (least name, first offer)
+
+
+class Offers(NamedTuple):
+    feeds: dict[FeedKey, list[Candidate]]  # newest first, ties by URL, cut to the limit
+    providers: ProviderNames
+
+
+def candidates(groups: Any, config: Config) -> Any:
+    """The reduction of every group's offers to each feed's newest entries."""
+    settings = _Settings.of(config)
+    return groups.reduction(
+        partial(_offers, settings=settings),
+        partial(_merge, settings=settings),
+        split_every=_SPLIT_EVERY,
+        out_type=_item_type(),
+    )
+
+
+def _item_type() -> Any:
+    from dask.bag.core import Item
+
+    return Item
+
+
+def _offers(groups: Iterable[Group], settings: _Settings) -> Offers:
+    """A partition's offers to each feed, as `group.select` makes them."""
+    feeds: dict[FeedKey, list[Candidate]] = {}
+    providers: ProviderNames = {}
+    for group in groups:
+        article, mentions = _split(group)
+        for feed, candidate in _offered(group[0], article, mentions, providers):
+            feeds.setdefault(feed, []).append(candidate)
+    return Offers(
+        {feed: _cut(found, settings.limit(feed)) for feed, found in feeds.items()}, providers
+    )
+
+
+def _offered(
+    key: int, article: _Article | None, mentions: list[_Mention], providers: ProviderNames
+) -> Iterator[tuple[FeedKey, Candidate]]:
+    """The feeds a URL's entry is offered to, as `group._offer_related` and
+    `group._offer_articles` offer it; providers named on the way."""
+    targets: set[FeedKey] = set()
+    for mention in mentions:
+        targets.update(("topic", topic_key(t)) for t in mention.owner_topics)
+        targets.update(("custom", name) for name in mention.owner_customs)
+    if article is not None:
+        _name_provider(providers, article.domain, article.name, (1, article.record))
+        targets.update((("all",), ("provider", article.domain)))
+        targets.update(("topic", topic_key(t)) for t in article.topics)
+        targets.update(("custom", name) for name in article.customs)
+        candidate = (article.timestamp, article.url, key, (article.record, -1))
+    else:
+        first = mentions[0]
+        when = next((m.timestamp for m in mentions if m.timestamp is not None), None)
+        named = next((m for m in mentions if m.domain is not None), None)
+        targets.add(("all",))
+        if named is not None and named.domain is not None and named.name is not None:
+            _name_provider(providers, named.domain, named.name, (0, key))
+            targets.add(("provider", named.domain))
+        timestamp = first.owner_timestamp if when is None else when
+        candidate = (timestamp, first.url, key, (first.record, first.item))
+    for feed in targets:
+        yield feed, candidate
+
+
+def _name_provider(
+    providers: ProviderNames, domain: str, name: str, order: tuple[int, int]
+) -> None:
+    """A provider's feed takes the least name it is given; its order is that of its
+    first offer in `group.select` (related items by URL key, then articles by path)."""
+    known = providers.get(domain)
+    providers[domain] = (
+        (name, order) if known is None else (min(known[0], name), min(known[1], order))
+    )
+
+
+def _cut(found: list[Candidate], limit: int | None) -> list[Candidate]:
+    found.sort(key=_newest_first)
+    return found if limit is None else found[:limit]
+
+
+def _newest_first(candidate: Candidate) -> tuple[float, str]:
+    return -candidate[0], candidate[1]
+
+
+def _merge(parts: Iterable[Offers], settings: _Settings) -> Offers:
+    feeds: dict[FeedKey, list[Candidate]] = {}
+    providers: ProviderNames = {}
+    for part in parts:
+        for feed, found in part.feeds.items():
+            feeds.setdefault(feed, []).extend(found)
+        for domain, (name, order) in part.providers.items():
+            _name_provider(providers, domain, name, order)
+    return Offers(
+        {feed: _cut(found, settings.limit(feed)) for feed, found in feeds.items()}, providers
+    )
+
+
+# --- 4. names: topics' spellings, and where topics and providers are first named ----
+
+
+class Naming(NamedTuple):
+    topics: dict[str, tuple[str, tuple[int, int]]]  # key -> (least spelling, first use)
+    providers: dict[str, int]  # domain -> the first article that names it
+
+
+def naming(recs: Any, dropped: Iterable[int], config: Config) -> Any:
+    return recs.reduction(
+        partial(_naming, dropped=frozenset(dropped), settings=_Settings.of(config)),
+        _merge_naming,
+        split_every=_SPLIT_EVERY,
+        out_type=_item_type(),
+    )
+
+
+def _naming(recs: Iterable[Rec], dropped: frozenset[int], settings: _Settings) -> Naming:
+    """As `group._name_groups`: only articles name topics and providers, a provider by
+    its own records and by every related item an article gives."""
+    found = Naming({}, {})
+    for rec in recs:
+        if not settings.publishable(rec) or rec.record in dropped:
+            continue
+        for position, spelling in enumerate(rec.digest[5]):
+            _name_topic(found.topics, topic_key(spelling), spelling, (rec.record, position))
+        domains = {rec.digest[3], *(m[2] for m in rec.digest[9] if m[2] is not None)}
+        for domain in domains:
+            found.providers[domain] = min(found.providers.get(domain, rec.record), rec.record)
+    return found
+
+
+def _name_topic(
+    topics: dict[str, tuple[str, tuple[int, int]]], key: str, spelling: str, first: tuple[int, int]
+) -> None:
+    known = topics.get(key)
+    topics[key] = (
+        (spelling, first) if known is None else (min(known[0], spelling), min(known[1], first))
+    )
+
+
+def _merge_naming(parts: Iterable[Naming]) -> Naming:
+    found = Naming({}, {})
+    for part in parts:
+        for key, (spelling, first) in part.topics.items():
+            _name_topic(found.topics, key, spelling, first)
+        for domain, index in part.providers.items():
+            found.providers[domain] = min(found.providers.get(domain, index), index)
+    return found
+
+
+# --- 5. tracing: where the chosen entries' data come from --------------------------
+
+
+def traced(
+    groups: Any, keys: Iterable[int], runner: Runner
+) -> dict[int, tuple[_Article | None, list[_Mention]]]:
+    """The article and mentions of each URL key of `keys`."""
+    wanted = frozenset(keys)
+    [found] = runner.compute(groups.map_partitions(_trace, wanted))
+    return dict(found)
+
+
+def _trace(
+    groups: Iterable[Group], wanted: frozenset[int]
+) -> list[tuple[int, tuple[_Article | None, list[_Mention]]]]:
+    return [(group[0], _split(group)) for group in groups if group[0] in wanted]
+
+
+# --- the selection --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """A selection made on a cluster, and the hash of every record its feeds are made
+    from (a local build has every record's hash; here only these come back)."""
+
+    selection: Selection
+    hashes: dict[int, bytes]
+
+
+def select(recs: Any, paths: Sequence[str], config: Config, drafts: int, runner: Runner) -> Spread:
+    """`group.select`'s selection of the records in the bag `recs`, made on the
+    cluster `runner` runs on: the same plans, names, problems and sources."""
+    dropped = duplicates(recs, config, runner)
+    groups = entry_groups(recs, (index for index, _ in dropped), config, runner)
+    offers, names = runner.compute(
+        candidates(groups, config), naming(recs, (index for index, _ in dropped), config)
+    )
+    topic_order = sorted(names.topics, key=lambda k: names.topics[k][1])
+    provider_order = sorted(offers.providers, key=lambda d: offers.providers[d][1])
+    named = _Names(
+        topic_names={k: names.topics[k][0] for k in topic_order},
+        topic_path={k: paths[names.topics[k][1][0]] for k in topic_order},
+        topic_keys={},
+        provider_path={d: paths[i] for d, i in names.providers.items()},
+    )
+    provider_names = {d: offers.providers[d][0] for d in provider_order}
+    specs, topic_feeds, slug_warnings = _feed_specs(config, named, provider_names)
+    plans = [
+        plan
+        for spec in specs
+        if offers.feeds.get(spec.key)
+        for plan in _plans(spec, [(c[0], c[2]) for c in offers.feeds[spec.key]], config)
+    ]
+    selection = Selection(
+        plans=plans,
+        problems=[*_duplicate_warnings(dropped, paths), *slug_warnings],
+        drafts=0 if config.include_drafts else drafts,
+        duplicates=len(dropped),
+        topic_names=named.topic_names,
+        topic_feeds=topic_feeds,
+        sources={},
+        own_related={},
+        article_keys={},
+        article_topics={},
+    )
+    hashes = _trace_sources(selection, groups, runner)
+    return Spread(selection, hashes)
+
+
+def _duplicate_warnings(dropped: list[tuple[int, int]], paths: Sequence[str]) -> list[Problem]:
+    return [
+        Problem(
+            paths[index],
+            None,
+            "webUrl",
+            f"same webUrl as {paths[first]}, which is used; this record is skipped",
+            "warning",
+        )
+        for index, first in dropped
+    ]
+
+
+def _trace_sources(selection: Selection, groups: Any, runner: Runner) -> dict[int, bytes]:
+    """Fill in the selection's sources as `group._trace_sources` does; the hash of each
+    record they name."""
+    selected = {key for plan in selection.plans for key in plan.keys}
+    found = traced(groups, selected, runner)
+    own_related = {
+        key: article.related for key, (article, _) in found.items() if article is not None
+    }
+    targets = {t for related in own_related.values() for t in related} - selected
+    found.update(traced(groups, targets, runner))
+    hashes: dict[int, bytes] = {}
+    topics: dict[int, tuple[str, ...]] = {}
+    sources = selection.sources
+    for key, (article, mentions) in found.items():
+        sources[key] = _Source(None if article is None else article.record)
+        sources[key].mentions = [(m.record, m.item) for m in mentions]
+        if article is not None:
+            hashes[article.record] = article.hash
+            topics[article.record] = article.topics
+        for m in mentions:
+            hashes[m.record] = m.owner_hash
+            topics[m.record] = m.owner_topics
+            selection.article_keys[m.record] = m.owner_key
+    for key in selected:  # the articles that mention a chosen entry are link targets too
+        for m in found[key][1]:
+            sources.setdefault(m.owner_key, _Source(m.record))
+    selection.own_related.update((k, v) for k, v in own_related.items() if k in selected)
+    selection.article_topics.update(
+        (s.article, topics[s.article]) for s in sources.values() if s.article is not None
+    )
+    return hashes
+
+
+# --- making the feeds: their records read again -------------------------------------
+
+
+def read_articles(folder: str, records: Iterable[tuple[int, str, bytes]]) -> dict[int, Article]:
+    """The articles of `records` (index, path, hash), read again below `folder`: a
+    record whose bytes are not those grouping read is a ClusterError (exit 1), since
+    its feed would mix two versions of it."""
+    found = {}
+    for index, path, digest_hash in records:
+        article, _, now = read_record(path, os.path.join(folder, path))
+        if article is None or now != digest_hash:
+            raise ClusterError(
+                escape_text(f"{path} changed while the build ran; nothing was written: build again")
+            )
+        found[index] = article
+    return found
+
+
+def reader(paths: Sequence[str], hashes: dict[int, bytes]) -> Fetch:
+    """`read_articles` for records by index, in this process (`feedpub diff`)."""
+    here = os.getcwd()
+
+    def fetch(indexes: Iterable[int]) -> dict[int, Article]:
+        return read_articles(here, ((i, paths[i], hashes[i]) for i in indexes))
+
+    return fetch
