@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +91,10 @@ class Cluster(Workers):
 
     # --- `spread.Runner`: reading and grouping on the cluster --------------------------
 
-    def keep(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    def keep(self, function: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
         """`function` of each item run on the cluster, its result kept there (futures)."""
-        return list(self._connect().map(function, items, pure=False))
+        client = self._connect()
+        return [client.submit(function, item, pure=False) for item in items]
 
     def results(self, kept: Sequence[Any]) -> Iterator[Any]:
         return (self._result(future) for future in kept)
