@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -72,3 +73,61 @@ def spread_articles(articles: Iterable[Article], config: Config, partitions: int
     selection = found.selection
     feeds = tuple(assemble(plan, selection, fetch) for plan in selection.plans)
     return Grouped(feeds, tuple(selection.problems), selection.drafts, selection.duplicates)
+
+
+TOPICS = ["AI", "ai", "Space", "Straße", "strasse", "R&D", "!!", "Ünïcode"]
+PROVIDERS = [
+    ("News Example", "news.example"),
+    ("news example", "news.example"),
+    ("Other", "other.example"),
+    ("Dash", "news-example.org"),
+    ("Dot", "news.example.org"),
+    ("AB", "a-b.example"),
+    ("Ab", "a.b.example"),
+]
+
+
+def _date(rng: random.Random) -> str:
+    return f"2026-0{rng.randint(1, 3)}-0{rng.randint(1, 4)}T10:00:00Z"  # many ties
+
+
+def _related(rng: random.Random) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "title": f"Item {rng.randint(0, 40)}",
+        "webUrl": f"https://r.example/{rng.randint(0, 40)}",
+    }
+    if rng.random() < 0.3:  # an article's URL, related again
+        item["webUrl"] = f"https://a.example/{rng.randint(0, 60)}"
+    if rng.random() < 0.6:
+        item["publishedDateTime"] = _date(rng)
+    if rng.random() < 0.5:
+        name, domain = rng.choice(PROVIDERS)
+        item["provider"] = {"name": name, "domain": domain}
+    if rng.random() < 0.3:
+        item["excerpt"] = f"said {rng.randint(0, 9)}"
+    return item
+
+
+def _record(rng: random.Random, n: int) -> tuple[str, dict[str, Any]]:
+    name, domain = rng.choice(PROVIDERS)
+    fields = {
+        "title": f"Article {n}",
+        "excerpt": "An excerpt.",
+        "publishedDateTime": _date(rng),
+        "webUrl": f"https://a.example/{rng.randint(0, 60)}",  # some URLs twice
+        "type": rng.choice(["article", "video"]),
+        "quality": rng.choice([10, 50, 90]),
+        "published": rng.random() < 0.85,
+        "provider": {"name": name, "domain": domain},
+        "topics": rng.sample(TOPICS, rng.randint(0, 3)),
+        "related": [_related(rng) for _ in range(rng.randint(0, 4))],
+    }
+    return f"seeds/{rng.randint(0, 9)}/{n:03d}.md", fields
+
+
+def tricky_records(seed: int, count: int | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """Records (path, fields) made to tie, repeat and collide: URLs given twice, related
+    items shared and also articles, dates that tie, topics and provider domains whose
+    slugs collide, drafts; `count` of them (else a number `seed` picks)."""
+    rng = random.Random(seed)
+    return [_record(rng, n) for n in range(count or rng.randint(1, 70))]

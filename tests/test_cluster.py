@@ -285,7 +285,9 @@ def test_an_address_that_is_not_one_is_a_configuration_error(config: Config, add
         build(replace(config, scheduler=address))
 
 
-@pytest.mark.parametrize("forgery", ["another file's problem", "more valid than asked", "not a report"])
+@pytest.mark.parametrize(
+    "forgery", ["another file's problem", "more valid than asked", "not a report"]
+)
 def test_a_report_a_worker_was_not_asked_for_is_never_believed(
     config: Config, monkeypatch: pytest.MonkeyPatch, forgery: str
 ) -> None:
@@ -357,3 +359,83 @@ def test_workers_that_die_running_a_task_are_the_clusters_error_not_a_traceback(
                 list(workers.map(os._exit, [1], 1))  # the worker process dies
         finally:
             workers.close()
+
+
+@pytest.fixture(scope="module")
+def tricky(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Records made to tie, repeat and collide (`grouping.tricky_records`), a draft, and
+    two bad ones: one with an error, one with only a warning."""
+    from grouping import tricky_records
+
+    folder = tmp_path_factory.mktemp("tricky")
+    for path, fields in tricky_records(seed=5, count=120):
+        write_record(folder, path, fields)
+    write_record(folder, "seeds/bad/error.md", article(900, webUrl="ftp://nowhere.example/9"))
+    write_record(folder, "seeds/bad/warning.md", article(901, unknownKey="kept?"))
+    return folder
+
+
+MODES = {
+    "default": [],
+    "skip invalid": ["--skip-invalid"],
+    "strict": ["--skip-invalid", "--strict"],
+    "drafts": ["--skip-invalid", "--include-drafts"],
+    "check": ["--skip-invalid", "--check"],
+    "validate": [],
+    "diff": ["--skip-invalid"],
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_mode_says_and_writes_what_a_local_build_does(
+    local_cluster: str, tricky: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """The same exit code, the same words (problems, summary, --json) and the same
+    files, through the command a user runs."""
+    monkeypatch.chdir(tmp_path)  # no feedpub.yaml of this checkout
+    command = "validate" if mode == "validate" else "diff" if mode == "diff" else "build"
+
+    def run(where: str, scheduler: str) -> tuple[int, str, dict[str, bytes]]:
+        output = tmp_path / where
+        if mode in ("check", "diff"):  # something published to compare with
+            shutil.copytree(tmp_path / "published", output)
+        args = [command, str(tricky), *MODES[mode]]
+        if command != "validate":
+            args += ["-o", str(output), "--no-cache", "--base-url", "https://feeds.example.org/"]
+        if command == "build":
+            args += ["--json"]
+        result = CliRunner().invoke(cli, args, env={"FEEDPUB_SCHEDULER": scheduler})
+        text = result.output.replace(str(output), "OUT")
+        return result.exit_code, text, tree(output) if output.exists() else {}
+
+    if mode in ("check", "diff"):
+        older = replace(_generated(tricky, tmp_path / "published"), skip_invalid=True, max_items=3)
+        build(older)
+    here = run("local", "")
+    there = run("cluster", local_cluster)
+    assert there == here
+    assert here[0] in (0, 1) and (here[2] or mode in ("default", "validate"))
+
+
+def test_archives_and_custom_feeds_build_to_the_same_bytes(
+    local_cluster: str, tricky: Path, tmp_path: Path
+) -> None:
+    from feedpub.config import CustomFeed
+
+    feeds = (
+        CustomFeed("ai", "AI", topics=("ai",), max_items=3),
+        CustomFeed("good", "Good", min_quality=50, include_related=False),
+    )
+    local = replace(
+        _generated(tricky, tmp_path / "local"),
+        skip_invalid=True,
+        archives=True,
+        archive_page_size=2,
+        max_items=3,
+        feeds=feeds,
+    )
+    expected = build(local)
+    on_cluster = replace(local, output=tmp_path / "cluster", scheduler=local_cluster)
+    assert build(on_cluster) == replace(expected, problems=expected.problems)
+    assert tree(on_cluster.output) == tree(local.output)
+    assert any(name.startswith("archives/") for name in tree(local.output))

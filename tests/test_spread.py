@@ -8,7 +8,6 @@ functions a cluster runs, in this process; `test_cluster.py` runs them on real o
 from __future__ import annotations
 
 import dataclasses
-import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,65 +15,11 @@ import pytest
 
 pytest.importorskip("dask.bag", reason="grouping on a cluster needs Dask: pip install -e '.[dask]'")
 
+from conftest import record_text
 from feedpub.config import Config, CustomFeed
 from feedpub.load import parse_record
 from feedpub.types import Article
-from grouping import group_articles, spread_articles
-
-from conftest import record_text
-
-TOPICS = ["AI", "ai", "Space", "Straße", "strasse", "R&D", "!!", "Ünïcode"]
-PROVIDERS = [
-    ("News Example", "news.example"),
-    ("news example", "news.example"),
-    ("Other", "other.example"),
-    ("Dash", "news-example.org"),
-    ("Dot", "news.example.org"),
-    ("AB", "a-b.example"),
-    ("Ab", "a.b.example"),
-]
-
-
-def _date(rng: random.Random) -> str:
-    return f"2026-0{rng.randint(1, 3)}-0{rng.randint(1, 4)}T10:00:00Z"  # many ties
-
-
-def _related(rng: random.Random) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "title": f"Item {rng.randint(0, 40)}",
-        "webUrl": f"https://r.example/{rng.randint(0, 40)}",
-    }
-    if rng.random() < 0.3:  # an article's URL, related again
-        item["webUrl"] = f"https://a.example/{rng.randint(0, 60)}"
-    if rng.random() < 0.6:
-        item["publishedDateTime"] = _date(rng)
-    if rng.random() < 0.5:
-        name, domain = rng.choice(PROVIDERS)
-        item["provider"] = {"name": name, "domain": domain}
-    if rng.random() < 0.3:
-        item["excerpt"] = f"said {rng.randint(0, 9)}"
-    return item
-
-
-def _article(rng: random.Random, n: int) -> Article:
-    name, domain = rng.choice(PROVIDERS)
-    fields = {
-        "title": f"Article {n}",
-        "excerpt": "An excerpt.",
-        "publishedDateTime": _date(rng),
-        "webUrl": f"https://a.example/{rng.randint(0, 60)}",  # some URLs twice
-        "type": rng.choice(["article", "video"]),
-        "quality": rng.choice([10, 50, 90]),
-        "published": rng.random() < 0.85,
-        "provider": {"name": name, "domain": domain},
-        "topics": rng.sample(TOPICS, rng.randint(0, 3)),
-        "related": [_related(rng) for _ in range(rng.randint(0, 4))],
-    }
-    path = f"seeds/{rng.randint(0, 9)}/{n:03d}.md"
-    article, problems = parse_record(path, record_text(fields).encode())
-    assert article is not None, problems
-    return article
-
+from grouping import group_articles, spread_articles, tricky_records
 
 CUSTOM = (
     CustomFeed("ai", "AI", topics=("ai",), max_items=3),
@@ -93,11 +38,19 @@ SETTINGS: dict[str, dict[str, Any]] = {
 }
 
 
+def _articles(seed: int) -> list[Article]:
+    found = []
+    for path, fields in tricky_records(seed):
+        article, problems = parse_record(path, record_text(fields).encode())
+        assert article is not None, problems
+        found.append(article)
+    return found
+
+
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("settings", SETTINGS)
 def test_a_cluster_chooses_what_select_chooses(config: Config, settings: str, seed: int) -> None:
-    rng = random.Random(seed)
-    articles = [_article(rng, n) for n in range(rng.randint(1, 70))]
+    articles = _articles(seed)
     config = dataclasses.replace(config, **SETTINGS[settings])
     local = group_articles(articles, config)
     for partitions in (1, 4, 9):
