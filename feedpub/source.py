@@ -148,8 +148,8 @@ class Records:
         cold = local and self.jobs > 1 and store.is_empty()
         if cold and not store.is_temporary:
             # A first build with the cache parses every record: its workers are made
-            # now, before the paths are listed (a million paths take a hundred MB while
-            # they are), since each starts as big as this process is when it is made.
+            # now, before the paths are listed (a million paths take tens of MB, packed),
+            # since each starts as big as this process is when it is made.
             self.workers.start(self.jobs)
         try:
             self._list(source)
@@ -167,14 +167,24 @@ class Records:
         self.warnings: list[Problem] = []  # about the cache, for the build to report
 
     def _list(self, source: Path) -> None:
-        found, self.skipped = scan_record_paths(source)
-        self.paths = Paths([p for p in found if _utf8(p)])
-        # A name that is not UTF-8 cannot be stored, linked or shown as it is: reported.
-        self.misnamed = [
-            p.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            for p in found
-            if not _utf8(p)
-        ]
+        """The paths, packed as they are listed (a list of a million path strings takes
+        a hundred MB), the files left out, and the names that are not UTF-8."""
+        self.skipped: list[Problem] = []
+        self.misnamed: list[str] = []
+
+        def records() -> Iterator[str]:
+            for path, why in walk_record_paths(source):
+                if why is not None:
+                    self.skipped.append(Problem(path, None, "", why))
+                elif _utf8(path):
+                    yield path
+                else:  # it cannot be stored, linked or shown as it is: reported
+                    self.misnamed.append(
+                        path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                    )
+
+        prefix = os.path.join(os.fspath(source), "").replace(os.sep, "/")
+        self.paths = Paths.streamed(records(), prefix)
 
     @cached_property
     def paths_digest(self) -> bytes:
@@ -547,7 +557,26 @@ _SNAPSHOT_PROBLEMS = msgspec.json.Decoder(list[tuple[int, list[Problem]]])
 
 def scan_record_paths(source: Path) -> tuple[list[str], list[Problem]]:
     """The record files below `source` as POSIX path strings in path order, and a
-    problem for each `*.md` left out.
+    problem for each `*.md` left out (`walk_record_paths`)."""
+    found: list[str] = []
+    problems: list[Problem] = []
+    for path, why in walk_record_paths(source):
+        if why is None:
+            found.append(path)
+        else:
+            problems.append(Problem(path, None, "", why))
+    return found, problems
+
+
+def walk_record_paths(source: Path) -> Iterator[tuple[str, str | None]]:
+    """Every `*.md` below `source`, as a POSIX path string, in path order, and why it
+    is not a record (None for a record), a folder at a time: the paths are never all
+    held at once to be sorted.
+
+    Path order is that of `sorted()` on the path strings. Each folder's entries are
+    sorted by name with a "/" after a folder's: every path below a folder starts with
+    its name and a "/", and no other entry's does, so walking the folders in that
+    order gives the paths in the order of their strings.
 
     Only regular files are records: opening a FIFO or a device (or a file such as
     /proc/kmsg) can block a build for ever, and a link leading out of `source` would
@@ -555,27 +584,31 @@ def scan_record_paths(source: Path) -> tuple[list[str], list[Problem]]:
     like that file. Linked folders are not followed.
     """
     root = os.path.realpath(source)
-    found: list[str] = []
-    skipped: list[tuple[str, str]] = []
-    folders = [os.fspath(source)]
+    folders = [iter(_sorted_entries(os.fspath(source)))]
     while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.path)
-                elif entry.name.endswith(".md"):
-                    # The folder listing tells a regular file: no stat for nearly all.
-                    regular = entry.is_file(follow_symlinks=False)
-                    why = None if regular else _why_not_a_record(entry.path, root)
-                    if why is None:
-                        found.append(entry.path)
-                    else:
-                        skipped.append((entry.path, why))
-    if os.sep != "/":
-        found = [p.replace(os.sep, "/") for p in found]
-        skipped = [(p.replace(os.sep, "/"), why) for p, why in skipped]
-    problems = [Problem(path, None, "", why) for path, why in sorted(skipped)]
-    return sorted(found), problems
+        for path, is_folder, regular in folders[-1]:
+            if is_folder:
+                folders.append(iter(_sorted_entries(path)))
+                break
+            why = None if regular else _why_not_a_record(path, root)
+            yield (path if os.sep == "/" else path.replace(os.sep, "/")), why
+        else:
+            folders.pop()
+
+
+def _sorted_entries(folder: str) -> list[tuple[str, bool, bool]]:
+    """The folders and `*.md` files in `folder`: (path, is a folder, is a regular
+    file), in path order."""
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                found.append((entry.name + "/", entry.path, True, False))
+            elif entry.name.endswith(".md"):
+                # The folder listing tells a regular file: no stat for nearly all.
+                found.append((entry.name, entry.path, False, entry.is_file(follow_symlinks=False)))
+    found.sort()
+    return [(path, is_folder, regular) for _, path, is_folder, regular in found]
 
 
 def _why_not_a_record(path: str, root: str) -> str | None:

@@ -9,6 +9,7 @@ end in arrays of their own, each record's starting at `first_mention[record]`.
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 import os
@@ -45,6 +46,25 @@ class Paths(Sequence[str]):
             self._starts.extend(ends)
             pieces.append("".join(chunk))
         self._text = "".join(pieces)
+
+    @classmethod
+    def streamed(cls, paths: Iterable[str], prefix: str) -> Paths:
+        """Paths packed as they come, a chunk at a time: no list of them all is made.
+        Every path must start with `prefix`."""
+        packed = cls()
+        packed._prefix, cut = prefix, len(prefix)
+        pieces = []
+        iterator = iter(paths)
+        while chunk := list(itertools.islice(iterator, 4096)):
+            if not all(path.startswith(prefix) for path in chunk):
+                raise ValueError(f"a path does not start with {prefix!r}")
+            rest = [path[cut:] for path in chunk]
+            ends = accumulate(map(len, rest), initial=packed._starts[-1])
+            next(ends)  # where the chunk starts: there already
+            packed._starts.extend(ends)
+            pieces.append("".join(rest))
+        packed._text = "".join(pieces)
+        return packed
 
     def __len__(self) -> int:
         return len(self._starts) - 1

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from feedpub import Config, RecordsError, build
-from feedpub.cache import decode_summary
+from feedpub.cache import RecordStore, decode_summary
 from feedpub.load import MAX_FILE_BYTES, read_file
-from feedpub.source import parse_file, parse_file_summary, scan_record_paths
+from feedpub.source import Records, parse_file, parse_file_summary, scan_record_paths
 from feedpub.types import Problem
 
 
@@ -105,6 +105,32 @@ def test_files_left_out_of_the_records_are_reported_by_the_build(tmp_path: Path)
     problems = [str(p) for p in failed.value.problems]
     assert sorted(problems) == sorted(str(p) for p in skipped)
     assert {p.split(":")[0] for p in problems} == {str(source / "out.md"), str(source / "pipe.md")}
+
+
+def test_paths_are_listed_in_the_order_of_their_strings_a_folder_at_a_time(
+    tmp_path: Path,
+) -> None:
+    """Walking each folder's entries sorted, a folder's name with a "/" after it, gives
+    the order `sorted()` gives the path strings: names with characters that sort before
+    "/" (" ", "-", ".") beside folders that they start, and a name that is not UTF-8."""
+    source = tmp_path / "seeds"
+    names = [
+        "a.md", "a/x.md", "a/b.md", "a b/x.md", "a-b/x.md", "a.b/x.md", "a0.md", "a0/z.md",
+        "b/c/d/e.md", "b/c.md", "b/c d/e.md", "b.md", "B.md", "é.md", "a/.md",
+    ]  # fmt: skip
+    for name in names:
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text("---\ntitle: x\n---\n")
+    odd = os.fsencode(source) + b"/a\xff.md"
+    open(odd, "w").close()
+    (source / "a" / "not-a-record.txt").write_text("x")
+    expected = sorted([str(source / name) for name in names] + [os.fsdecode(odd)])
+    assert scan_record_paths(source)[0] == expected
+    with RecordStore(None, source, tmp_path / "out") as store:
+        records = Records(source, store, jobs=1)
+        records.workers.close()
+    assert list(records.paths) == [p for p in expected if not p.endswith("\udcff.md")]
+    assert records.misnamed == [str(source / "a\\xff.md")]
 
 
 _LOADING_MODULES = ("source", "cache", "workers", "ledger")

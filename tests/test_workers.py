@@ -66,13 +66,13 @@ def _titles_only(source: Path, count: int) -> Path:
 def _workers_at_each_listing(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many worker processes are alive each time the record paths are listed."""
     counts: list[int] = []
-    real = source_module.scan_record_paths
+    real = source_module.walk_record_paths
 
     def listing(folder: Path) -> object:
         counts.append(len(multiprocessing.active_children()))
         return real(folder)
 
-    monkeypatch.setattr(source_module, "scan_record_paths", listing)
+    monkeypatch.setattr(source_module, "walk_record_paths", listing)
     return counts
 
 
@@ -240,7 +240,7 @@ def test_a_listing_that_fails_leaves_no_worker_behind(
     def refused(folder: Path) -> object:
         raise PermissionError(13, "Permission denied", str(folder))
 
-    monkeypatch.setattr(source_module, "scan_record_paths", refused)
+    monkeypatch.setattr(source_module, "walk_record_paths", refused)
     with (
         RecordStore(tmp_path / "cache", source, tmp_path / "out") as store,
         pytest.raises(PermissionError),
