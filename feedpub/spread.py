@@ -176,7 +176,10 @@ def scan(
         valid += part_valid
         drafts += part_drafts
         advance(len(task.paths))
-    recs = bags.from_delayed([dask.delayed(part_recs)(part) for part in parts])
+    if parts:
+        recs = bags.from_delayed([dask.delayed(part_recs)(part) for part in parts])
+    else:  # no records: one empty partition, as Dask's shuffle cannot take none
+        recs = bags.from_sequence([], npartitions=1)
     return Scanned(recs, problems, valid, drafts)
 
 

@@ -357,3 +357,12 @@ def test_workers_that_die_running_a_task_are_the_clusters_error_not_a_traceback(
                 list(workers.map(os._exit, [1], 1))  # the worker process dies
         finally:
             workers.close()
+
+
+def test_an_empty_folder_builds_as_it_does_locally(local_cluster: str, config: Config) -> None:
+    config.source.mkdir(parents=True)
+    local = build(config, allow_shrink=True)
+    on_cluster = replace(config, scheduler=local_cluster, output=config.output.parent / "c")
+    result = build(on_cluster, allow_shrink=True)
+    assert tree(on_cluster.output) == tree(config.output)
+    assert (result.records, result.feeds, result.problems) == (0, (), local.problems)

@@ -19,7 +19,7 @@ pytest.importorskip("dask.bag", reason="grouping on a cluster needs Dask: pip in
 from feedpub.config import Config, CustomFeed
 from feedpub.load import parse_record
 from feedpub.types import Article
-from grouping import group_articles, spread_articles
+from grouping import InProcess, group_articles, spread_articles
 
 from conftest import record_text
 
@@ -102,3 +102,22 @@ def test_a_cluster_chooses_what_select_chooses(config: Config, settings: str, se
     local = group_articles(articles, config)
     for partitions in (1, 4, 9):
         assert spread_articles(articles, config, partitions) == local, partitions
+
+
+def _scanned_and_selected(paths: list[str], config: Config) -> Any:
+    """`spread.scan` and `spread.select` as a build on a cluster calls them, in this
+    process (`grouping.InProcess`): the records read from the working folder."""
+    from feedpub import spread
+
+    runner = InProcess()
+    scanned = spread.scan(runner, paths, config.strict, lambda done: None)
+    return scanned, spread.select(scanned.recs, paths, config, scanned.drafts, runner)
+
+
+def test_an_empty_folder_is_grouped_as_select_groups_it(config: Config) -> None:
+    # Dask's task shuffle cannot take a bag of no partitions (a math domain error).
+    scanned, found = _scanned_and_selected([], config)
+    assert (scanned.problems, scanned.valid, scanned.drafts) == ([], 0, 0)
+    local = group_articles([], config)
+    assert found.selection.plans == [] and local.feeds == ()
+    assert (found.selection.problems, found.selection.duplicates) == ([], 0)
