@@ -121,3 +121,53 @@ def test_an_empty_folder_is_grouped_as_select_groups_it(config: Config) -> None:
     local = group_articles([], config)
     assert found.selection.plans == [] and local.feeds == ()
     assert (found.selection.problems, found.selection.duplicates) == ([], 0)
+
+
+def _crafted(n: int, url: str, related: list[dict[str, Any]], **fields: Any) -> Article:
+    values: dict[str, Any] = {
+        "title": f"Crafted {n}",
+        "publishedDateTime": "2026-01-01T10:00:00Z",  # every date ties
+        "webUrl": f"https://a.example/{url}",
+        "provider": {"name": "Other", "domain": "other.example"},
+        "topics": ["AI"],
+        "related": related,
+        **fields,
+    }
+    article, problems = parse_record(f"seeds/{n:03d}.md", record_text(values).encode())
+    assert article is not None, problems
+    return article
+
+
+def _item(url: str, **fields: Any) -> dict[str, Any]:
+    return {"title": f"Item {url}", "webUrl": f"https://a.example/{url}", **fields}
+
+
+CRAFTED = [
+    # its own URL related, an article's (a draft's), and one no article has
+    _crafted(0, "a", [_item("a"), _item("b"), _item("x")]),
+    _crafted(1, "b", [_item("a")], published=False),  # a draft that mentions another
+    # a duplicate of the first, whose related items are left out with it
+    _crafted(2, "a", [_item("c"), _item("y", publishedDateTime="2026-03-01T00:00:00Z")]),
+    # a provider with no name (its domain is its name), a date of its own
+    _crafted(
+        3,
+        "c",
+        [_item("y", provider={"domain": "news.example"}), _item("x")],
+        topics=["ai", "Space"],
+        provider={"domain": "dash.example"},
+    ),
+    _crafted(4, "d", [_item("x", publishedDateTime="2026-01-01T10:00:00Z")], topics=[]),
+]
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+@pytest.mark.parametrize("count", [1, 2, 3, len(CRAFTED)])
+def test_crafted_corpora_are_grouped_as_select_groups_them(
+    config: Config, settings: str, count: int
+) -> None:
+    articles = CRAFTED[:count]
+    config = dataclasses.replace(config, **SETTINGS[settings])
+    local = group_articles(articles, config)
+    for partitions in (1, 2, count):
+        assert spread_articles(articles, config, partitions) == local, partitions
+
