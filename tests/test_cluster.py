@@ -148,9 +148,9 @@ def test_the_golden_site_and_a_corpus_build_to_the_same_bytes_on_a_local_cluster
         assert result.created and not result.changed
         # Dask names a task after the functions it runs (fused in one name).
         tasks = " ".join(str(task["key"]) for task in stream.data)
-        # Parsed, de-duplicated by URL (foldby), mentions merged by URL (a shuffle),
+        # Parsed, de-duplicated by URL and mentions merged by URL (shuffles),
         # reduced to each feed's entries (offers), traced and made there.
-        for name in ("scan_part", "foldby", "shuffle", "offers", "trace", "_feed_bytes"):
+        for name in ("scan_part", "key_and_index", "shuffle", "offers", "trace", "_feed_bytes"):
             assert name in tasks, name
 
 

@@ -171,3 +171,26 @@ def test_crafted_corpora_are_grouped_as_select_groups_them(
     for partitions in (1, 2, count):
         assert spread_articles(articles, config, partitions) == local, partitions
 
+
+def test_no_task_finding_duplicates_holds_every_url(config: Config) -> None:
+    # A fold (Bag.foldby) ends in one task holding a dict of every URL of the corpus:
+    # at 100M records, more than a worker has. Duplicates are found by a shuffle.
+    import dask.bag
+
+    from feedpub import spread
+
+    rng = random.Random(5)
+    articles = sorted((_article(rng, n) for n in range(40)), key=lambda a: a.path)
+    recs = [spread.rec_of(index, a, b"") for index, a in enumerate(articles)]
+    bag = dask.bag.from_sequence(recs, npartitions=4)
+    asked: list[Any] = []
+
+    class Recording(InProcess):
+        def compute(self, *collections: Any) -> list[Any]:
+            asked.extend(collections)
+            return super().compute(*collections)
+
+    found = spread.duplicates(bag, config, Recording())
+    local = group_articles(articles, config)
+    assert len(found) == local.duplicates > 0
+    assert [c.npartitions for c in asked] == [4]
