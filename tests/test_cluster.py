@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from click.testing import CliRunner
 
 from conftest import DATA, article, feed_files, write_record
 from feedpub import Config, RecordsError, build, load_config
+from feedpub.cache import store_path
 from feedpub.cli import cli
 from feedpub.errors import ClusterError, ConfigError
 
@@ -366,3 +368,23 @@ def test_an_empty_folder_builds_as_it_does_locally(local_cluster: str, config: C
     result = build(on_cluster, allow_shrink=True)
     assert tree(on_cluster.output) == tree(config.output)
     assert (result.records, result.feeds, result.problems) == (0, (), local.problems)
+
+
+def _another_feedpub() -> tuple[str, str]:
+    return "0.0.9", "0123456789abcdef"
+
+
+def test_a_scheduler_that_runs_another_feedpub_is_named(
+    local_cluster: str, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The scheduler unpickles the tasks: with other code, Dask's RuntimeError on the
+    # first one was a traceback, and taken for the record store's fault (emptied).
+    config = replace(config, cache_dir=config.output.parent / "cache")
+    write_record(config.source, "0.md", article(0))
+    build(config)
+    monkeypatch.setattr("feedpub.cluster.scheduler_version", _another_feedpub)
+    with pytest.raises(ConfigError, match=r"the scheduler runs feedpub 0\.0\.9"):
+        build(replace(config, scheduler=local_cluster))
+    assert config.cache_dir is not None
+    with sqlite3.connect(store_path(config.cache_dir, config.source, config.output)) as db:
+        assert db.execute("SELECT count(*) FROM records").fetchone() == (1,)  # kept
