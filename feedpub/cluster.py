@@ -143,12 +143,12 @@ class Cluster(Workers):
 def _check_workers(client: Any, source: Path) -> None:
     """Raise ConfigError naming each worker that cannot read `source`, sees other files
     there than this machine, or runs another feedpub than this one (its files would not
-    be this build's bytes)."""
+    be this build's bytes), and a scheduler that runs another feedpub."""
     found = client.run(worker_report, str(source))
     if not found:
         raise ConfigError("--scheduler: the cluster has no workers")
     ours = worker_report(str(source))
-    problems = []
+    problems = [p for p in (_scheduler_problem(client, ours[0]),) if p]
     for worker, (version, listing, problem) in sorted(found.items()):
         if problem:
             problems.append(f"worker {worker} cannot read {source}: {problem}")
@@ -164,6 +164,29 @@ def _check_workers(client: Any, source: Path) -> None:
             )
     if problems:
         raise ConfigError(escape_text("; ".join(problems)))
+
+
+def _scheduler_problem(client: Any, ours: tuple[str, str]) -> str | None:
+    """Why the scheduler cannot take this build's tasks, if it cannot: it unpickles
+    them, and so imports feedpub's functions. One that runs another feedpub (started
+    before an upgrade, or before the checkout changed) fails on the first task with
+    Dask's RuntimeError: a traceback, taken for the record store's fault (the store
+    emptied and the build run again)."""
+    try:
+        theirs = tuple(client.run_on_scheduler(scheduler_version))
+    except Exception as e:  # no feedpub there to unpickle the function, for one
+        return f"the scheduler cannot run feedpub ({type(e).__name__}: {e})"[:400]
+    if theirs != ours:
+        return (
+            f"the scheduler runs feedpub {theirs[0]} (code {theirs[1]}), "
+            f"not {ours[0]} (code {ours[1]}): start it with the same feedpub"
+        )
+    return None
+
+
+def scheduler_version() -> tuple[str, str]:
+    """On the scheduler: its feedpub version and code hash."""
+    return __version__, code_hash()
 
 
 def worker_report(source: str) -> tuple[tuple[str, str], str, str | None]:

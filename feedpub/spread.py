@@ -6,7 +6,7 @@ cluster (`feedpub build --scheduler`), the workers parse the records a partition
 paths at a time (`scan_part`) and keep what grouping needs of them (`Rec`); the
 client lists the folder and gets back only what the build reports and publishes:
 
-1. **Duplicates**: each URL's records, by `foldby` (a tree reduction), give the
+1. **Duplicates**: each URL's records, by a `groupby` (Dask's task shuffle), give the
    records that are not their URL's article (few, and each one a warning).
 2. **Entries**: every article, and every related item an article gives of another
    URL, keyed by URL (`groupby` with Dask's task shuffle): one group per entry, in
@@ -176,7 +176,10 @@ def scan(
         valid += part_valid
         drafts += part_drafts
         advance(len(task.paths))
-    recs = bags.from_delayed([dask.delayed(part_recs)(part) for part in parts])
+    if parts:
+        recs = bags.from_delayed([dask.delayed(part_recs)(part) for part in parts])
+    else:  # no records: one empty partition, as Dask's shuffle cannot take none
+        recs = bags.from_sequence([], npartitions=1)
     return Scanned(recs, problems, valid, drafts)
 
 
@@ -241,25 +244,22 @@ def duplicates(recs: Any, config: Config, runner: Runner) -> list[tuple[int, int
     than one record that can be published, by record."""
     settings = _Settings.of(config)
     keyed = recs.filter(settings.publishable).map(_key_and_index)
-    folded = keyed.foldby(itemgetter(0), _add_index, (), _join, ())
-    [found] = runner.compute(folded.filter(_has_many))
-    return sorted((index, min(indexes)) for _, indexes in found for index in sorted(indexes)[1:])
+    # A shuffle, not a fold: a fold's last task would hold every URL of the corpus.
+    grouped = keyed.groupby(itemgetter(0), shuffle="tasks", npartitions=recs.npartitions)
+    [found] = runner.compute(grouped.filter(_has_many).map(_indexes))
+    return sorted((index, min(indexes)) for indexes in found for index in sorted(indexes)[1:])
 
 
 def _key_and_index(rec: Rec) -> tuple[int, int]:
     return rec.digest[0], rec.record
 
 
-def _add_index(indexes: tuple[int, ...], item: tuple[int, int]) -> tuple[int, ...]:
-    return (*indexes, item[1])
+def _has_many(group: tuple[int, list[tuple[int, int]]]) -> bool:
+    return len(group[1]) > 1
 
 
-def _join(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
-    return a + b
-
-
-def _has_many(item: tuple[int, tuple[int, ...]]) -> bool:
-    return len(item[1]) > 1
+def _indexes(group: tuple[int, list[tuple[int, int]]]) -> list[int]:
+    return [index for _, index in group[1]]
 
 
 # --- 2. entries: articles and the related items they give, by URL -------------------

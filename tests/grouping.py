@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,12 @@ def group_articles(articles: Iterable[Article], config: Config) -> Grouped:
 class InProcess:
     """Runs `feedpub.spread`'s reductions in this process, with Dask's synchronous
     scheduler: the functions a cluster runs, on one thread."""
+
+    def keep(self, function: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        return [function(item) for item in items]
+
+    def results(self, kept: Sequence[Any]) -> Iterator[Any]:
+        return iter(kept)
 
     def compute(self, *collections: Any) -> list[Any]:
         import dask

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from click.testing import CliRunner
 
 from conftest import DATA, article, feed_files, write_record
 from feedpub import Config, RecordsError, build, load_config
+from feedpub.cache import store_path
 from feedpub.cli import cli
 from feedpub.errors import ClusterError, ConfigError
 
@@ -148,9 +150,9 @@ def test_the_golden_site_and_a_corpus_build_to_the_same_bytes_on_a_local_cluster
         assert result.created and not result.changed
         # Dask names a task after the functions it runs (fused in one name).
         tasks = " ".join(str(task["key"]) for task in stream.data)
-        # Parsed, de-duplicated by URL (foldby), mentions merged by URL (a shuffle),
+        # Parsed, de-duplicated by URL and mentions merged by URL (shuffles),
         # reduced to each feed's entries (offers), traced and made there.
-        for name in ("scan_part", "foldby", "shuffle", "offers", "trace", "_feed_bytes"):
+        for name in ("scan_part", "key_and_index", "shuffle", "offers", "trace", "_feed_bytes"):
             assert name in tasks, name
 
 
@@ -439,3 +441,32 @@ def test_archives_and_custom_feeds_build_to_the_same_bytes(
     assert build(on_cluster) == replace(expected, problems=expected.problems)
     assert tree(on_cluster.output) == tree(local.output)
     assert any(name.startswith("archives/") for name in tree(local.output))
+
+
+def test_an_empty_folder_builds_as_it_does_locally(local_cluster: str, config: Config) -> None:
+    config.source.mkdir(parents=True)
+    local = build(config, allow_shrink=True)
+    on_cluster = replace(config, scheduler=local_cluster, output=config.output.parent / "c")
+    result = build(on_cluster, allow_shrink=True)
+    assert tree(on_cluster.output) == tree(config.output)
+    assert (result.records, result.feeds, result.problems) == (0, (), local.problems)
+
+
+def _another_feedpub() -> tuple[str, str]:
+    return "0.0.9", "0123456789abcdef"
+
+
+def test_a_scheduler_that_runs_another_feedpub_is_named(
+    local_cluster: str, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The scheduler unpickles the tasks: with other code, Dask's RuntimeError on the
+    # first one was a traceback, and taken for the record store's fault (emptied).
+    config = replace(config, cache_dir=config.output.parent / "cache")
+    write_record(config.source, "0.md", article(0))
+    build(config)
+    monkeypatch.setattr("feedpub.cluster.scheduler_version", _another_feedpub)
+    with pytest.raises(ConfigError, match=r"the scheduler runs feedpub 0\.0\.9"):
+        build(replace(config, scheduler=local_cluster))
+    assert config.cache_dir is not None
+    with sqlite3.connect(store_path(config.cache_dir, config.source, config.output)) as db:
+        assert db.execute("SELECT count(*) FROM records").fetchone() == (1,)  # kept
