@@ -142,6 +142,10 @@ def _discarding_a_bad_store(config: Config, run: Callable[[Config, list[Problem]
             # The input's fault, the file system's (a full disk), or a store busy with
             # another build beyond waiting: a fresh store would fail the same way.
             raise
+        if config.scheduler and not is_damage(e):
+            # A build on a cluster reads no record from the store: its failures are
+            # the cluster's (or feedpub's), and a fresh store would not mend them.
+            raise
         _discard_store(config)
         return run(config, [_cache_warning(config, e)])
 

@@ -36,7 +36,7 @@ from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
-from feedpub.cache import content_hash
+from feedpub.cache import HASH_SIZE, content_hash
 from feedpub.config import Config
 from feedpub.errors import ClusterError, escape_text
 from feedpub.group import (
@@ -536,12 +536,23 @@ class _TracedMention(NamedTuple):
 Traced = tuple[_TracedArticle | None, list[_TracedMention]]
 
 
-def traced(groups: Any, keys: Iterable[int], runner: Runner, whole: bool) -> dict[int, Traced]:
-    """The article and mentions of each URL key of `keys`; unless `whole`, only what a
-    link to its entry needs: the article, else the first mention."""
+def traced(
+    groups: Any, keys: Iterable[int], runner: Runner, whole: bool, records: int
+) -> dict[int, Traced]:
+    """The article and mentions of each URL key of `keys` (every one has a group);
+    unless `whole`, only what a link to its entry needs: the article, else the first
+    mention. Checked: the keys asked for, records among the `records` listed."""
     wanted = frozenset(keys)
     [found] = runner.compute(groups.map_partitions(_trace, wanted, whole))
-    return dict(found)
+    answer = dict(found)
+    if answer.keys() != wanted:
+        raise _bad_answer(f"{len(answer)} groups for {len(wanted)} entries asked")
+    for article, mentions in answer.values():
+        where = [*(() if article is None else (article,)), *mentions]
+        _are_records((w.record for w in where), records, "groups")
+        if not all(len(w[-1]) == HASH_SIZE for w in where):
+            raise _bad_answer("a record's hash is not one")
+    return answer
 
 
 def _trace(
@@ -590,6 +601,11 @@ def select(recs: Any, paths: Sequence[str], config: Config, drafts: int, runner:
     offers, names = runner.compute(
         candidates(groups, config), naming(recs, (index for index, _ in dropped), config)
     )
+    # What comes back names records by number: each must be one (a worker's answer is
+    # input too; a number past the end would stop the build with a traceback).
+    _are_records((i for pair in dropped for i in pair), len(paths), "duplicates")
+    _are_records((first[0] for _, first in names.topics.values()), len(paths), "topics")
+    _are_records(names.providers.values(), len(paths), "providers")
     topic_order = sorted(names.topics, key=lambda k: names.topics[k][1])
     provider_order = sorted(offers.providers, key=lambda d: offers.providers[d][1])
     named = _Names(
@@ -618,8 +634,17 @@ def select(recs: Any, paths: Sequence[str], config: Config, drafts: int, runner:
         article_keys={},
         article_topics={},
     )
-    hashes = _trace_sources(selection, groups, runner)
+    hashes = _trace_sources(selection, groups, runner, len(paths))
     return Spread(selection, hashes)
+
+
+def _are_records(indexes: Iterable[object], count: int, what: str) -> None:
+    if not all(type(i) is int and 0 <= i < count for i in indexes):
+        raise _bad_answer(f"{what} name a record past the {count} listed")
+
+
+def _bad_answer(why: str) -> ClusterError:
+    return ClusterError(escape_text(f"a worker gave results feedpub cannot use: {why}"[:400]))
 
 
 def _duplicate_warnings(dropped: list[tuple[int, int]], paths: Sequence[str]) -> list[Problem]:
@@ -635,16 +660,18 @@ def _duplicate_warnings(dropped: list[tuple[int, int]], paths: Sequence[str]) ->
     ]
 
 
-def _trace_sources(selection: Selection, groups: Any, runner: Runner) -> dict[int, bytes]:
+def _trace_sources(
+    selection: Selection, groups: Any, runner: Runner, records: int
+) -> dict[int, bytes]:
     """Fill in the selection's sources as `group._trace_sources` does; the hash of each
-    record they name."""
+    of the `records` they name."""
     selected = {key for plan in selection.plans for key in plan.keys}
-    found = traced(groups, selected, runner, whole=True)
+    found = traced(groups, selected, runner, whole=True, records=records)
     own_related = {
         key: article.related for key, (article, _) in found.items() if article is not None
     }
     targets = {t for related in own_related.values() for t in related} - selected
-    found.update(traced(groups, targets, runner, whole=False))
+    found.update(traced(groups, targets, runner, whole=False, records=records))
     hashes: dict[int, bytes] = {}
     topics: dict[int, tuple[str, ...]] = {}
     sources = selection.sources

@@ -470,3 +470,67 @@ def test_a_scheduler_that_runs_another_feedpub_is_named(
     assert config.cache_dir is not None
     with sqlite3.connect(store_path(config.cache_dir, config.source, config.output)) as db:
         assert db.execute("SELECT count(*) FROM records").fetchone() == (1,)  # kept
+
+
+def _stored_records(config: Config) -> int:
+    assert config.cache_dir is not None
+    with sqlite3.connect(store_path(config.cache_dir, config.source, config.output)) as db:
+        (count,) = db.execute("SELECT count(*) FROM records").fetchone()
+    return int(count)
+
+
+@pytest.mark.parametrize("forgery", ["a record past the end", "a group not asked for"])
+def test_groups_a_worker_was_not_asked_for_are_never_believed(
+    config: Config, monkeypatch: pytest.MonkeyPatch, forgery: str
+) -> None:
+    """Tracing names records by number and entries by key: a number past the end, or
+    another entry's group, would be a traceback (and the record store taken for the
+    cause: emptied, the build run again on the same cluster)."""
+    from feedpub import spread
+
+    config = replace(config, cache_dir=config.output.parent / "cache")
+    for n in range(3):
+        write_record(config.source, f"{n}.md", article(n))
+    build(config)  # the store holds every record
+    real = spread._trace
+
+    def forged(groups: object, wanted: frozenset[int], whole: bool) -> object:
+        found = real(groups, wanted, whole)  # type: ignore[arg-type]
+        if forgery == "a group not asked for":
+            return [(key + 1, value) for key, value in found]
+        return [
+            (key, (None if a is None else a._replace(record=a.record + 10**6), mentions))
+            for key, (a, mentions) in found
+        ]
+
+    monkeypatch.setattr(spread, "_trace", forged)
+    cluster = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0")
+    output = config.output.parent / "cluster"
+    with cluster, pytest.raises(ClusterError, match="a worker gave results feedpub cannot"):
+        build(replace(config, scheduler=cluster.scheduler_address, output=output))
+    assert not output.exists() or not any(output.iterdir())
+    assert _stored_records(config) == 3  # kept
+
+
+def test_a_failure_on_a_cluster_never_empties_the_record_store(
+    local_cluster: str, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build on a cluster reads no record from the store, so whatever fails there is
+    not the store's fault: it is not emptied, nor the build run again."""
+    from feedpub import spread
+
+    config = replace(config, cache_dir=config.output.parent / "cache")
+    for n in range(3):
+        write_record(config.source, f"{n}.md", article(n))
+    build(config)
+    calls = []
+
+    def failing(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        raise RuntimeError("something no one foresaw")
+
+    monkeypatch.setattr(spread, "select", failing)
+    with pytest.raises(RuntimeError, match="no one foresaw"):
+        build(replace(config, scheduler=local_cluster, output=config.output.parent / "c"))
+    assert calls == [1]  # not run again without the store
+    assert _stored_records(config) == 3
