@@ -174,7 +174,7 @@ class Plan:
 
 
 @dataclass(slots=True)
-class _Source:
+class Source:
     """Where a selected entry's data come from: its article and the mentions of it."""
 
     article: int | None  # record index
@@ -191,7 +191,7 @@ class Selection:
     duplicates: int
     topic_names: dict[str, str]
     topic_feeds: dict[str, str]  # topic key -> its feed's name, when topics are published
-    sources: dict[int, _Source]  # by URL key
+    sources: dict[int, Source]  # by URL key
     own_related: dict[int, tuple[int, ...]]  # article -> the keys it lists as related
     article_keys: dict[int, int]  # record index -> its article's key, for mentioning records
     article_topics: dict[int, tuple[str, ...]]  # record index -> its article's topics
@@ -340,7 +340,7 @@ def _is_page_of(name: str | None, feed: str) -> bool:
     return _PAGE_NUMBER.match(number) is not None and name == path.format(feed=feed, number=number)
 
 
-def _source_agrees(key: int, source: _Source, table: DigestTable, states: Collection[int]) -> bool:
+def _source_agrees(key: int, source: Source, table: DigestTable, states: Collection[int]) -> bool:
     """True when `source`'s article and mentions are records of `table` in one of
     `states` that hold `key`, the mentions each once, in record order (as traced:
     a mention listed again would be built again for every entry that links here)."""
@@ -456,7 +456,7 @@ class _Mentions:
 
 
 @dataclass(slots=True)
-class _Names:
+class Names:
     """The names of topics, and the record each topic and provider is reported at."""
 
     topic_names: dict[str, str]  # topic key -> its first spelling in sort order
@@ -477,7 +477,7 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
     offers = _Offers(table, config, names.topic_keys)
     mentioned_articles = _offer_related(table, articles, mentions, offers)
     _offer_articles(table, articles, offers, mentioned_articles)
-    specs, topic_feeds, slug_warnings = _feed_specs(config, names, offers.provider_names)
+    specs, topic_feeds, slug_warnings = feed_specs(config, names, offers.provider_names)
     chosen = _choose(
         {s.key: offers.candidates[s.key] for s in specs if s.key in offers.candidates}, fetch
     )
@@ -485,7 +485,7 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
         plan
         for spec in specs
         if spec.key in chosen
-        for plan in _plans(spec, chosen[spec.key], config)
+        for plan in plans_of(spec, chosen[spec.key], config)
     ]
     sources, own_related, article_keys = _trace_sources(table, articles, mentions, plans)
     return Selection(
@@ -554,10 +554,10 @@ def _group_mentions(table: DigestTable, articles: _Articles) -> _Mentions:
 
 def _name_groups(
     table: DigestTable, paths: Sequence[str], articles: _Articles, mentions: _Mentions
-) -> _Names:
+) -> Names:
     """A topic's name is its first spelling in sort order, wherever it is used; topics
     and providers are reported at the first record that names them."""
-    names = _Names({}, {}, {}, {})
+    names = Names({}, {}, {}, {})
     first_named: dict[int, int] = {}  # domain -> the first article that names it
     for index in articles.in_path_order():
         topics = table.topics[index]
@@ -692,8 +692,8 @@ def _offer_articles(
         _offer(offered, timestamps[index], key, (index, -1))
 
 
-def _feed_specs(
-    config: Config, names: _Names, provider_names: dict[str, str]
+def feed_specs(
+    config: Config, names: Names, provider_names: dict[str, str]
 ) -> tuple[list[FeedSpec], dict[str, str], list[Problem]]:
     """Every feed to publish (all, topics, providers, custom), the feed of each topic,
     and warnings about made-up slugs, only for the groupings that are published."""
@@ -771,7 +771,7 @@ def _entry_urls(refs: Iterable[Ref], fetch: Fetch) -> dict[Ref, str]:
 
 def _trace_sources(
     table: DigestTable, articles: _Articles, mentions: _Mentions, plans: list[Plan]
-) -> tuple[dict[int, _Source], dict[int, tuple[int, ...]], dict[int, int]]:
+) -> tuple[dict[int, Source], dict[int, tuple[int, ...]], dict[int, int]]:
     """Where the chosen entries' data come from (by key), the keys each chosen article
     lists as related, and the key of each record that mentions one."""
     selected = {key for plan in plans for key in plan.keys}
@@ -782,13 +782,13 @@ def _trace_sources(
             own_related[key] = tuple(table.mention_key[p] for p in table.mentions(record))
     needed = selected | {t for targets in own_related.values() for t in targets}
     owner, first_mention = mentions.owner, table.first_mention
-    sources = {key: _Source(articles.record_of(key)) for key in needed}
+    sources = {key: Source(articles.record_of(key)) for key in needed}
     for key, source in sources.items():
         source.mentions = [(owner[p], p - first_mention[owner[p]]) for p in mentions.of(key)]
     # The articles that mention a chosen entry are link targets too (titles only).
     for key in selected:
         for index, _ in sources[key].mentions:
-            sources.setdefault(table.key[index], _Source(index))
+            sources.setdefault(table.key[index], Source(index))
     article_keys = {i: table.key[i] for s in sources.values() for i, _ in s.mentions}
     return sources, own_related, article_keys
 
@@ -896,7 +896,7 @@ def _merged_meta(
     return timestamp, domain, name
 
 
-def _plans(spec: FeedSpec, chosen: list[tuple[float, int]], config: Config) -> list[Plan]:
+def plans_of(spec: FeedSpec, chosen: list[tuple[float, int]], config: Config) -> list[Plan]:
     """A feed of the newest `spec.limit` entries and, with archives on, its archive pages.
 
     Archive pages are cut by count from the oldest entry, so a full page never changes

@@ -42,13 +42,13 @@ from feedpub.errors import ClusterError, escape_text
 from feedpub.group import (
     FeedKey,
     Fetch,
+    Names,
     Ref,
     Selection,
-    _feed_specs,
-    _Names,
-    _plans,
-    _Source,
+    Source,
+    feed_specs,
     passes,
+    plans_of,
 )
 from feedpub.load import digest_of, parse_record, read_file, topic_key
 from feedpub.types import Article, DigestRow, Problem
@@ -608,19 +608,19 @@ def select(recs: Any, paths: Sequence[str], config: Config, drafts: int, runner:
     _are_records(names.providers.values(), len(paths), "providers")
     topic_order = sorted(names.topics, key=lambda k: names.topics[k][1])
     provider_order = sorted(offers.providers, key=lambda d: offers.providers[d][1])
-    named = _Names(
+    named = Names(
         topic_names={k: names.topics[k][0] for k in topic_order},
         topic_path={k: paths[names.topics[k][1][0]] for k in topic_order},
         topic_keys={},
         provider_path={d: paths[i] for d, i in names.providers.items()},
     )
     provider_names = {d: offers.providers[d][0] for d in provider_order}
-    specs, topic_feeds, slug_warnings = _feed_specs(config, named, provider_names)
+    specs, topic_feeds, slug_warnings = feed_specs(config, named, provider_names)
     plans = [
         plan
         for spec in specs
         if offers.feeds.get(spec.key)
-        for plan in _plans(spec, [(c[0], c[2]) for c in offers.feeds[spec.key]], config)
+        for plan in plans_of(spec, [(c[0], c[2]) for c in offers.feeds[spec.key]], config)
     ]
     selection = Selection(
         plans=plans,
@@ -676,7 +676,7 @@ def _trace_sources(
     topics: dict[int, tuple[str, ...]] = {}
     sources = selection.sources
     for key, (article, mentions) in found.items():
-        sources[key] = _Source(None if article is None else article.record)
+        sources[key] = Source(None if article is None else article.record)
         sources[key].mentions = [(m.record, m.item) for m in mentions]
         if article is not None:
             hashes[article.record] = article.hash
@@ -687,7 +687,7 @@ def _trace_sources(
             selection.article_keys[m.record] = m.owner_key
     for key in selected:  # the articles that mention a chosen entry are link targets too
         for m in found[key][1]:
-            sources.setdefault(m.owner_key, _Source(m.record))
+            sources.setdefault(m.owner_key, Source(m.record))
     selection.own_related.update((k, v) for k, v in own_related.items() if k in selected)
     selection.article_topics.update(
         (s.article, topics[s.article]) for s in sources.values() if s.article is not None
