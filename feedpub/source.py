@@ -15,7 +15,7 @@ import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -102,28 +102,35 @@ def parse_file(path: str) -> Row:
 def parse_file_summary(path: str) -> tuple[Row, Summary]:
     """`parse_file`'s row and the summary it holds: a scan in this process takes the
     summary as it is, rather than decoding what was just encoded."""
-    from feedpub.load import digest_of, parse_record, read_file
+    from feedpub.load import digest_of
 
-    found = read_file(path)
-    if isinstance(found, Problem):
-        summary: Summary = (None, [found])
+    article, problems, digest_hash, st = read_record(path)
+    if st is None:
+        summary: Summary = (None, problems)
         row = (path, -1, RACY, bytes(HASH_SIZE), encode_record(summary), encode_record(None))
         return row, summary
-    data, st = found
-    article, problems = parse_record(path, data)
     summary = (digest_of(article) if article is not None else None, problems)
     size, stamp, changed = stat_fields(st)
     if time.time_ns() - changed < RACY_NS:
         stamp = RACY  # look at the bytes next time, whatever the stat says
-    row = (
-        path,
-        size,
-        stamp,
-        content_hash(data),
-        encode_record(summary),
-        encode_record(article),
-    )
+    row = (path, size, stamp, digest_hash, encode_record(summary), encode_record(article))
     return row, summary
+
+
+def read_record(
+    path: str, at: str | None = None
+) -> tuple[Article | None, list[Problem], bytes, os.stat_result | None]:
+    """The record named `path` (read `at` another spelling of it when given: a
+    cluster's worker, whose working folder is not the build's), its problems, the hash
+    of its bytes and its stat (None, and an empty hash, when it could not be read)."""
+    from feedpub.load import parse_record, read_file
+
+    found = read_file(at or path)
+    if isinstance(found, Problem):
+        return None, [replace(found, path=path)], b"", None
+    data, st = found
+    article, problems = parse_record(path, data)
+    return article, problems, content_hash(data), st
 
 
 def parse_files(paths: list[str]) -> list[Row]:

@@ -29,14 +29,14 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from operator import itemgetter
 from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
-from feedpub.cache import HASH_SIZE, content_hash
+from feedpub.cache import HASH_SIZE
 from feedpub.config import Config
 from feedpub.errors import ClusterError, escape_text
 from feedpub.group import (
@@ -50,7 +50,8 @@ from feedpub.group import (
     passes,
     plans_of,
 )
-from feedpub.load import digest_of, parse_record, read_file, topic_key
+from feedpub.load import digest_of, topic_key
+from feedpub.source import read_record
 from feedpub.types import Article, DigestRow, Problem
 
 _SPLIT_EVERY = 8  # partitions merged by one task of a tree reduction
@@ -97,7 +98,7 @@ def scan_part(task: PartTask) -> Part:
     any problem is as invalid as one with an error, as in a local build."""
     recs, problems, drafts = [], [], 0
     for index, path in enumerate(task.paths, task.start):
-        article, found, digest_hash = read_record(path, os.path.join(task.folder, path))
+        article, found, digest_hash, _ = read_record(path, os.path.join(task.folder, path))
         if found:
             problems.append((index, tuple(found)))
         if article is None or (task.strict and found):
@@ -105,17 +106,6 @@ def scan_part(task: PartTask) -> Part:
         recs.append(rec_of(index, article, digest_hash))
         drafts += not article.published
     return Part(recs, problems, len(recs), drafts)
-
-
-def read_record(path: str, at: str) -> tuple[Article | None, list[Problem], bytes]:
-    """The record named `path` (read `at` that spelling), its problems and the hash of
-    its bytes (empty when it could not be read)."""
-    found = read_file(at)
-    if isinstance(found, Problem):
-        return None, [replace(found, path=path)], b""
-    data = found[0]
-    article, problems = parse_record(path, data)
-    return article, problems, content_hash(data)
 
 
 def part_report(part: Part) -> tuple[list[tuple[int, tuple[Problem, ...]]], int, int]:
@@ -704,7 +694,7 @@ def read_articles(folder: str, records: Iterable[tuple[int, str, bytes]]) -> dic
     its feed would mix two versions of it."""
     found = {}
     for index, path, digest_hash in records:
-        article, _, now = read_record(path, os.path.join(folder, path))
+        article, _, now, _ = read_record(path, os.path.join(folder, path))
         if article is None or now != digest_hash:
             raise ClusterError(
                 escape_text(f"{path} changed while the build ran; nothing was written: build again")
