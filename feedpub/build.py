@@ -133,6 +133,10 @@ def _discarding_a_bad_store(config: Config, run: Callable[[Config, list[Problem]
     try:
         return run(config, [])
     except ShrinkError as e:
+        if config.scheduler:
+            # A build on a cluster chose its entries without the store: a second run
+            # would only repeat the whole cluster build to raise this again.
+            raise
         # Without the cache this raises again when the records really are that few.
         result = run(replace(config, cache_dir=None), [_cache_warning(config, e)])
         _discard_store(config)

@@ -233,3 +233,29 @@ def test_removing_more_than_half_of_the_feeds_needs_allow_shrink(config: Config)
     write_record(config.source, "08.md", article(8, topics=["AI", "T8"]))
     (config.source / "07.md").unlink()
     build(config)
+
+
+def test_a_cluster_build_that_would_shrink_is_not_run_again(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build on a cluster chooses its entries without the record store: a shrink is
+    the records', so it is not run again without the store (a second cluster build)."""
+    import sys
+
+    build_module = sys.modules["feedpub.build"]
+    config = replace(config, cache_dir=config.output.parent / "cache")
+    config.source.mkdir(parents=True)
+    runs: list[Path | None] = []
+
+    def shrinking(config: Config, *args: object) -> object:
+        runs.append(config.cache_dir)
+        raise ShrinkError("the build would publish no entry")
+
+    monkeypatch.setattr(build_module, "_build", shrinking)
+    with pytest.raises(ShrinkError):
+        build(replace(config, scheduler="tcp://127.0.0.1:1"))
+    assert runs == [config.cache_dir]
+    runs.clear()
+    with pytest.raises(ShrinkError):
+        build(config)  # locally, once more without the cache, as before
+    assert runs == [config.cache_dir, None]
