@@ -146,3 +146,31 @@ def test_no_task_finding_duplicates_holds_every_url(config: Config) -> None:
     local = group_articles(articles, config)
     assert len(found) == local.duplicates > 0
     assert [c.npartitions for c in asked] == [4]
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_records_past_the_first_partition_are_counted_and_named_as_locally(
+    config: Config, monkeypatch: pytest.MonkeyPatch, strict: bool
+) -> None:
+    # A build parses 8,192 records a partition: with 3, the problems, counts and
+    # duplicates of later partitions name their records by their corpus-wide index.
+    from conftest import article, write_record
+    from feedpub import check, spread
+    from feedpub.source import scan_record_paths
+
+    for n in range(8):
+        fields = article(n, published=n != 5, webUrl=f"https://news.example/a/{n % 6}")
+        if n == 4:
+            fields = article(n, unknownKey="a warning")
+        write_record(config.source, f"{n}.md", fields if n != 1 else article(n, title=""))
+    config = dataclasses.replace(config, strict=strict, skip_invalid=True)
+    monkeypatch.setattr(spread, "_PART", 3)
+    paths = scan_record_paths(config.source)[0]
+    scanned, found = _scanned_and_selected(paths, config)
+    local = check(config)
+    problems = [p for _, ps in scanned.problems for p in ps] + found.selection.problems
+    # (Severities aside: build makes every problem an error under --strict.)
+    where = [(p.path, p.line, p.field, p.message) for p in problems]
+    assert where == [(p.path, p.line, p.field, p.message) for p in local.problems]
+    assert len(paths) - scanned.valid + found.selection.duplicates == local.skipped
+    assert found.selection.drafts == local.selection.drafts == 1
