@@ -10,7 +10,9 @@ and then one feed at a time is assembled from its few records, rendered and writ
 (`feedpub.publish`). A feed whose inputs hash the same as at the last build, and whose
 files are as that build left them, is not rendered at all; a build whose inputs all
 hash the same returns the last build's result, and imports neither grouping nor
-anything past it.
+anything past it. On a Dask cluster (`config.scheduler`), reading and grouping run on
+its workers instead (`feedpub.spread`), and only problems, counts and the chosen
+entries come back.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from feedpub.errors import (
     raises_feedpub_errors,
 )
 from feedpub.ledger import OutputLedger, inputs_key, selection_key
-from feedpub.source import Records
+from feedpub.source import Records, article_reader
 from feedpub.table import INVALID, DigestTable
 from feedpub.types import BuildResult, Feed, Problem
 
@@ -307,7 +309,7 @@ def _found_on_cluster(config: Config, records: Records, advance: Callable[[int],
     runner: spread.Runner = records.workers  # type: ignore[assignment]
     scanned = spread.scan(runner, records.paths, config.strict, advance)
     chosen = spread.select(scanned.recs, records.paths, config, scanned.drafts, runner)
-    fetch = spread.reader(records.paths, chosen.hashes)
+    fetch = article_reader(records.paths, chosen.hashes)
     return _Found(scanned.problems, scanned.valid, chosen.selection, chosen.hashes, fetch)
 
 

@@ -177,9 +177,10 @@ def _scheduler_problem(client: Any, ours: tuple[str, str]) -> str | None:
     except Exception as e:  # no feedpub there to unpickle the function, for one
         return f"the scheduler cannot run feedpub ({type(e).__name__}: {e})"[:400]
     if theirs != ours:
+        version, code = [str(part)[:100] for part in (*theirs, "?", "?")[:2]]
         return (
-            f"the scheduler runs feedpub {theirs[0]} (code {theirs[1]}), "
-            f"not {ours[0]} (code {ours[1]}): start it with the same feedpub"
+            f"the scheduler runs feedpub {version} (code {code}), not {ours[0]} "
+            f"(code {ours[1]}): start it with the same feedpub"
         )
     return None
 

@@ -490,7 +490,7 @@ def select(table: DigestTable, paths: Sequence[str], config: Config, fetch: Fetc
     sources, own_related, article_keys = _trace_sources(table, articles, mentions, plans)
     return Selection(
         plans=plans,
-        problems=[*_duplicate_warnings(articles, paths), *slug_warnings],
+        problems=[*duplicate_warnings(sorted(articles.dropped), paths), *slug_warnings],
         drafts=articles.drafts,
         duplicates=len(articles.dropped),
         topic_names=names.topic_names,
@@ -526,7 +526,8 @@ def _pick_articles(table: DigestTable, include_drafts: bool) -> _Articles:
     return _Articles(is_article, sorted_keys, records, dropped, drafts)
 
 
-def _duplicate_warnings(articles: _Articles, paths: Sequence[str]) -> list[Problem]:
+def duplicate_warnings(dropped: Iterable[tuple[int, int]], paths: Sequence[str]) -> list[Problem]:
+    """A warning for each (record left out, record used for its URL), in that order."""
     return [
         Problem(
             paths[index],
@@ -535,7 +536,7 @@ def _duplicate_warnings(articles: _Articles, paths: Sequence[str]) -> list[Probl
             f"same webUrl as {paths[first]}, which is used; this record is skipped",
             "warning",
         )
-        for index, first in sorted(articles.dropped)
+        for index, first in dropped
     ]
 
 
@@ -585,7 +586,6 @@ class _Offers:
     def __init__(self, table: DigestTable, config: Config, topic_keys: TopicKeys) -> None:
         self.table, self.config = table, config
         self.candidates: dict[FeedKey, _Candidates] = {}
-        self.limits = {c.name: c.max_items or config.max_items for c in config.feeds}
         self.related_customs = {c.name for c in config.feeds if c.include_related}
         self.provider_names: dict[str, str] = {}  # domain -> the least name it is given
         self.all = self.feed(("all",))
@@ -598,8 +598,7 @@ class _Offers:
     def feed(self, key: FeedKey) -> _Candidates:
         found = self.candidates.get(key)
         if found is None:
-            limit = self.limits[key[1]] if key[0] == "custom" else self.config.max_items
-            found = self.candidates[key] = _Candidates(None if self.config.archives else limit)
+            found = self.candidates[key] = _Candidates(candidate_limit(self.config, key))
         return found
 
     def provider(self, domain_id: int, name_id: int) -> _Candidates:
@@ -619,6 +618,15 @@ class _Offers:
             for c in self.config.feeds
             if (not related or c.name in self.related_customs) and matches(self.table, index, c)
         ]
+
+
+def candidate_limit(config: Config, key: FeedKey) -> int | None:
+    """How many of its newest entries a feed keeps (None: every one, for archives)."""
+    if config.archives:
+        return None
+    if key[0] == "custom":
+        return next(c.max_items for c in config.feeds if c.name == key[1]) or config.max_items
+    return config.max_items
 
 
 def _offer(feeds: Iterable[_Candidates], timestamp: float, key: int, ref: Ref) -> None:

@@ -26,7 +26,7 @@ from feedpub.group import FeedRecipe, Plan, Selection, assemble, cook, recipe
 from feedpub.ledger import LastOutput, OutputLedger, feed_settings, fingerprint
 from feedpub.pages import INDEX_PATH, PAGE, STYLE_PATH, STYLESHEET, render_index
 from feedpub.render import FEED_FORMATS, OPML_PATH, Format, render_opml
-from feedpub.source import Records
+from feedpub.source import Records, read_articles
 from feedpub.types import BuildResult, Feed, FeedSummary
 from feedpub.write import MANIFEST, Output, Staged, stage
 from feedpub.write import Plan as WritePlan
@@ -190,7 +190,7 @@ def _write_on_cluster(
     todo: list[Plan], checked: Checked, records: Records, config: Config, out: Output
 ) -> None:
     """Assemble and render every plan in `todo` on a cluster's workers: each task
-    carries its feed's recipe and its records' paths and hashes (`spread.read_articles`
+    carries its feed's recipe and its records' paths and hashes (`source.read_articles`
     reads them again), and gives back the files' bytes for this process to write."""
     paths, here = records.paths, os.getcwd()
 
@@ -203,7 +203,7 @@ def _write_on_cluster(
     for plan, files in zip(todo, made, strict=True):
         wanted = [fmt.path(plan.name) for fmt in _formats(plan, config)]
         if [path for path, _ in files] != wanted:  # a worker's answer is input too
-            given = ", ".join(path for path, _ in files)
+            given = ", ".join(map(str, (path for path, _ in files)))[:400]
             raise ClusterError(
                 escape_text(f"a worker gave other files for feed {plan.name}: {given}")
             )
@@ -220,8 +220,6 @@ class _ClusterTask(NamedTuple):
 
 def _feed_bytes(task: _ClusterTask) -> list[tuple[str, bytes]]:
     """On a cluster's worker: one feed built from its records, read again, and rendered."""
-    from feedpub.spread import read_articles
-
     articles = read_articles(task.folder, task.records)
     return _render(cook(task.feed, articles), task.config)
 

@@ -14,7 +14,7 @@ import stat
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +34,7 @@ from feedpub.cache import (
     encode_record,
     stat_fields,
 )
+from feedpub.errors import ClusterError, escape_text
 from feedpub.table import DigestTable, Paths
 from feedpub.types import Article, Problem
 from feedpub.workers import Workers, cap_jobs
@@ -135,6 +136,34 @@ def read_record(
 
 def parse_files(paths: list[str]) -> list[Row]:
     return [parse_file(path) for path in paths]
+
+
+def read_articles(folder: str, records: Iterable[tuple[int, str, bytes]]) -> dict[int, Article]:
+    """The articles of `records` (index, path, hash), read again below `folder` (a
+    build on a cluster keeps no store of them): a record whose bytes are not those
+    grouping read is a ClusterError (exit 1), since its feed would mix two versions."""
+    found = {}
+    for index, path, digest_hash in records:
+        article, _, now, _ = read_record(path, os.path.join(folder, path))
+        if article is None or now != digest_hash:
+            raise ClusterError(
+                escape_text(f"{path} changed while the build ran; nothing was written: build again")
+            )
+        found[index] = article
+    return found
+
+
+def article_reader(
+    paths: Sequence[str], hashes: dict[int, bytes]
+) -> Callable[[Iterable[int]], dict[int, Article]]:
+    """`read_articles` for records by index, in this process (`feedpub diff` on a
+    cluster assembles its feeds here, to compare them entry by entry)."""
+    here = os.getcwd()
+
+    def fetch(indexes: Iterable[int]) -> dict[int, Article]:
+        return read_articles(here, ((i, paths[i], hashes[i]) for i in indexes))
+
+    return fetch
 
 
 class Records:

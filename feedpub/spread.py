@@ -15,7 +15,8 @@ client lists the folder and gets back only what the build reports and publishes:
    partition keeps its feeds' newest `limit` (a tree reduction, `_merge`). Entries
    carry their URLs, so ties order without I/O. Only feeds x `max_items` entries
    reach the client (with archives, every entry: archives publish them all).
-4. **Names**: topics' spellings and providers' names, by a tree reduction.
+4. **Names**: topics' spellings, and the records that first name each topic and
+   provider, by a tree reduction (providers' names come with the candidates).
 5. **Tracing**: the chosen entries' groups, and those they link to, give `Selection`
    its sources and the hashes of the records each feed is made from.
 
@@ -37,15 +38,16 @@ from typing import Any, NamedTuple, Protocol
 import msgspec
 
 from feedpub.cache import HASH_SIZE
-from feedpub.config import Config
+from feedpub.config import Config, CustomFeed
 from feedpub.errors import ClusterError, escape_text
 from feedpub.group import (
     FeedKey,
-    Fetch,
     Names,
     Ref,
     Selection,
     Source,
+    candidate_limit,
+    duplicate_warnings,
     feed_specs,
     passes,
     plans_of,
@@ -186,7 +188,9 @@ def _checked_report(
         if not (type(valid) is int and type(drafts) is int and 0 <= drafts <= valid <= size):
             raise ValueError(f"counts {valid!r}, {drafts!r} for {size} records")
         for index, problems in found:
-            path = task.paths[index - task.start] if 0 <= index - task.start < size else None
+            if not (type(index) is int and 0 <= index - task.start < size):
+                raise ValueError(f"problems of record {index!r}, outside the partition")
+            path = task.paths[index - task.start]
             if not all(type(p) is Problem and p.path == path for p in problems):
                 raise ValueError(f"problems of another file than {path}")
     except (TypeError, ValueError) as e:
@@ -200,30 +204,29 @@ class _Settings:
     """What the workers need of the configuration to offer entries to feeds."""
 
     include_drafts: bool
-    max_items: int | None  # None: archives, every entry kept
-    limits: dict[str, int | None]  # custom feed -> its limit
-    feeds: tuple[Any, ...]  # the custom feeds (config.CustomFeed)
-    related_customs: frozenset[str]
+    limits: dict[FeedKey, int | None]  # the custom feeds' (`group.candidate_limit`)
+    every: int | None  # any other feed's
+    feeds: tuple[CustomFeed, ...]
+    related_customs: frozenset[str]  # the custom feeds that take related items
 
     @classmethod
     def of(cls, config: Config) -> _Settings:
-        every = None if config.archives else config.max_items
+        keys: list[FeedKey] = [("custom", c.name) for c in config.feeds]
+        customs = {key: candidate_limit(config, key) for key in keys}
         return cls(
             config.include_drafts,
-            every,
-            {
-                c.name: None if config.archives else (c.max_items or config.max_items)
-                for c in config.feeds
-            },
+            customs,
+            candidate_limit(config, ("all",)),
             tuple(config.feeds),
             frozenset(c.name for c in config.feeds if c.include_related),
         )
 
     def limit(self, feed: FeedKey) -> int | None:
-        return self.limits[feed[1]] if feed[0] == "custom" else self.max_items
+        return self.limits.get(feed, self.every)
 
     def publishable(self, rec: Rec) -> bool:
-        return rec.digest[2] or self.include_drafts
+        published = rec.digest[2]
+        return published or self.include_drafts
 
 
 # --- 1. duplicates: each URL's first record is its article ---------------------------
@@ -241,7 +244,8 @@ def duplicates(recs: Any, config: Config, runner: Runner) -> list[tuple[int, int
 
 
 def _key_and_index(rec: Rec) -> tuple[int, int]:
-    return rec.digest[0], rec.record
+    key = rec.digest[0]
+    return key, rec.record
 
 
 def _has_many(group: tuple[int, list[tuple[int, int]]]) -> bool:
@@ -294,9 +298,9 @@ def _pack(value: _Article | _Mention) -> bytes:
     return (_ARTICLE if isinstance(value, _Article) else _MENTION) + _encode(value)
 
 
-def entry_groups(recs: Any, dropped: Iterable[int], config: Config, runner: Runner) -> Any:
+def entry_groups(recs: Any, dropped: frozenset[int], config: Config, runner: Runner) -> Any:
     """Every entry's group (`Group`), in partitions kept on the workers."""
-    keyed = recs.map_partitions(_keyed, frozenset(dropped), _Settings.of(config))
+    keyed = recs.map_partitions(_keyed, dropped, _Settings.of(config))
     groups = keyed.groupby(itemgetter(0), shuffle="tasks", npartitions=recs.npartitions)
     return runner.persist(groups)
 
@@ -310,8 +314,7 @@ def _keyed(
     for rec in recs:
         if not settings.publishable(rec) or rec.record in dropped:
             continue
-        key, timestamp, _, domain, name, topics = rec.digest[:6]
-        mentions = rec.digest[9]
+        key, timestamp, _, domain, name, topics, _, _, _, mentions = rec.digest
         customs = tuple(c.name for c in settings.feeds if passes(rec.digest, c))
         takes = tuple(n for n in customs if n in settings.related_customs)
         own = tuple(m[0] for m in mentions)
@@ -426,10 +429,16 @@ def _name_provider(
 ) -> None:
     """A provider's feed takes the least name it is given; its order is that of its
     first offer in `group.select` (related items by URL key, then articles by path)."""
-    known = providers.get(domain)
-    providers[domain] = (
-        (name, order) if known is None else (min(known[0], name), min(known[1], order))
-    )
+    _least(providers, domain, name, order)
+
+
+Order = tuple[int, int]
+
+
+def _least(found: dict[str, tuple[str, Order]], key: str, name: str, order: Order) -> None:
+    """Keep under `key` the least name and the first order given it."""
+    known = found.get(key)
+    found[key] = (name, order) if known is None else (min(known[0], name), min(known[1], order))
 
 
 def _cut(found: list[Candidate], limit: int | None) -> list[Candidate]:
@@ -462,44 +471,38 @@ class Naming(NamedTuple):
     providers: dict[str, int]  # domain -> the first article that names it
 
 
-def naming(recs: Any, dropped: Iterable[int], config: Config) -> Any:
-    return recs.reduction(
-        partial(_naming, dropped=frozenset(dropped), settings=_Settings.of(config)),
-        _merge_naming,
-        split_every=_SPLIT_EVERY,
-        out_type=_item_type(),
+def naming(recs: Any, dropped: frozenset[int], config: Config) -> Any:
+    """The reduction of every partition's names (the set of records left out is one
+    key of the graph, not a copy in every task)."""
+    named = recs.map_partitions(_naming, dropped, _Settings.of(config))
+    return named.reduction(
+        _merge_naming, _merge_naming, split_every=_SPLIT_EVERY, out_type=_item_type()
     )
 
 
-def _naming(recs: Iterable[Rec], dropped: frozenset[int], settings: _Settings) -> Naming:
+def _naming(recs: Iterable[Rec], dropped: frozenset[int], settings: _Settings) -> list[Naming]:
     """As `group._name_groups`: only articles name topics and providers, a provider by
     its own records and by every related item an article gives."""
     found = Naming({}, {})
     for rec in recs:
         if not settings.publishable(rec) or rec.record in dropped:
             continue
-        for position, spelling in enumerate(rec.digest[5]):
-            _name_topic(found.topics, topic_key(spelling), spelling, (rec.record, position))
-        domains = {rec.digest[3], *(m[2] for m in rec.digest[9] if m[2] is not None)}
-        for domain in domains:
-            found.providers[domain] = min(found.providers.get(domain, rec.record), rec.record)
-    return found
-
-
-def _name_topic(
-    topics: dict[str, tuple[str, tuple[int, int]]], key: str, spelling: str, first: tuple[int, int]
-) -> None:
-    known = topics.get(key)
-    topics[key] = (
-        (spelling, first) if known is None else (min(known[0], spelling), min(known[1], first))
-    )
+        _, _, _, domain, _, topics, _, _, _, mentions = rec.digest
+        for position, spelling in enumerate(topics):
+            _least(found.topics, topic_key(spelling), spelling, (rec.record, position))
+        for named in {
+            domain,
+            *(m_domain for _, _, m_domain, _ in mentions if m_domain is not None),
+        }:
+            found.providers[named] = min(found.providers.get(named, rec.record), rec.record)
+    return [found]
 
 
 def _merge_naming(parts: Iterable[Naming]) -> Naming:
     found = Naming({}, {})
     for part in parts:
         for key, (spelling, first) in part.topics.items():
-            _name_topic(found.topics, key, spelling, first)
+            _least(found.topics, key, spelling, first)
         for domain, index in part.providers.items():
             found.providers[domain] = min(found.providers.get(domain, index), index)
     return found
@@ -540,7 +543,8 @@ def traced(
     for article, mentions in answer.values():
         where = [*(() if article is None else (article,)), *mentions]
         _are_records((w.record for w in where), records, "groups")
-        if not all(len(w[-1]) == HASH_SIZE for w in where):
+        hashes = [*(() if article is None else (article.hash,)), *(m.owner_hash for m in mentions)]
+        if not all(len(h) == HASH_SIZE for h in hashes):
             raise _bad_answer("a record's hash is not one")
     return answer
 
@@ -587,10 +591,9 @@ def select(recs: Any, paths: Sequence[str], config: Config, drafts: int, runner:
     """`group.select`'s selection of the records in the bag `recs`, made on the
     cluster `runner` runs on: the same plans, names, problems and sources."""
     dropped = duplicates(recs, config, runner)
-    groups = entry_groups(recs, (index for index, _ in dropped), config, runner)
-    offers, names = runner.compute(
-        candidates(groups, config), naming(recs, (index for index, _ in dropped), config)
-    )
+    left_out = frozenset(index for index, _ in dropped)
+    groups = entry_groups(recs, left_out, config, runner)
+    offers, names = runner.compute(candidates(groups, config), naming(recs, left_out, config))
     # What comes back names records by number: each must be one (a worker's answer is
     # input too; a number past the end would stop the build with a traceback).
     _are_records((i for pair in dropped for i in pair), len(paths), "duplicates")
@@ -614,7 +617,7 @@ def select(recs: Any, paths: Sequence[str], config: Config, drafts: int, runner:
     ]
     selection = Selection(
         plans=plans,
-        problems=[*_duplicate_warnings(dropped, paths), *slug_warnings],
+        problems=[*duplicate_warnings(dropped, paths), *slug_warnings],
         drafts=0 if config.include_drafts else drafts,
         duplicates=len(dropped),
         topic_names=named.topic_names,
@@ -635,19 +638,6 @@ def _are_records(indexes: Iterable[object], count: int, what: str) -> None:
 
 def _bad_answer(why: str) -> ClusterError:
     return ClusterError(escape_text(f"a worker gave results feedpub cannot use: {why}"[:400]))
-
-
-def _duplicate_warnings(dropped: list[tuple[int, int]], paths: Sequence[str]) -> list[Problem]:
-    return [
-        Problem(
-            paths[index],
-            None,
-            "webUrl",
-            f"same webUrl as {paths[first]}, which is used; this record is skipped",
-            "warning",
-        )
-        for index, first in dropped
-    ]
 
 
 def _trace_sources(
@@ -683,31 +673,3 @@ def _trace_sources(
         (s.article, topics[s.article]) for s in sources.values() if s.article is not None
     )
     return hashes
-
-
-# --- making the feeds: their records read again -------------------------------------
-
-
-def read_articles(folder: str, records: Iterable[tuple[int, str, bytes]]) -> dict[int, Article]:
-    """The articles of `records` (index, path, hash), read again below `folder`: a
-    record whose bytes are not those grouping read is a ClusterError (exit 1), since
-    its feed would mix two versions of it."""
-    found = {}
-    for index, path, digest_hash in records:
-        article, _, now, _ = read_record(path, os.path.join(folder, path))
-        if article is None or now != digest_hash:
-            raise ClusterError(
-                escape_text(f"{path} changed while the build ran; nothing was written: build again")
-            )
-        found[index] = article
-    return found
-
-
-def reader(paths: Sequence[str], hashes: dict[int, bytes]) -> Fetch:
-    """`read_articles` for records by index, in this process (`feedpub diff`)."""
-    here = os.getcwd()
-
-    def fetch(indexes: Iterable[int]) -> dict[int, Article]:
-        return read_articles(here, ((i, paths[i], hashes[i]) for i in indexes))
-
-    return fetch

@@ -55,7 +55,7 @@ class Workers:
     peak memory, as the system counts it, starts at its parent's size when it was made.
     """
 
-    remote = False  # True for a cluster's workers (`cluster.Cluster`): no shared disk
+    remote = False  # True for a cluster's workers (`cluster.Cluster`), elsewhere
 
     def __init__(self, jobs: int | None) -> None:
         self.jobs = cap_jobs(jobs)

@@ -77,6 +77,12 @@ def spread_articles(articles: Iterable[Article], config: Config, partitions: int
         return {index: ordered[index] for index in wanted}
 
     selection = found.selection
+    # Every record a feed is made from has the hash its fingerprint and its reading
+    # again need (a build on a cluster has no other).
+    for plan in selection.plans:
+        for key in plan.keys:
+            for index in selection.contributors(key):
+                assert found.hashes[index] == b"%016d" % index, (plan.name, key, index)
     feeds = tuple(assemble(plan, selection, fetch) for plan in selection.plans)
     return Grouped(feeds, tuple(selection.problems), selection.drafts, selection.duplicates)
 
