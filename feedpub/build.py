@@ -56,15 +56,8 @@ class Checked:
     problems: tuple[Problem, ...]
     files: int
     skipped: int
-    # Every record's content hash, `cache.HASH_SIZE` bytes each, in path order; on a
-    # cluster, only those of the records the feeds are made from.
-    hashes: bytes | dict[int, bytes]
-    fetch: Fetch | None = None  # the articles by record, when not from the record store
-
-    def record_hash(self, index: int) -> bytes:
-        if isinstance(self.hashes, dict):
-            return self.hashes[index]
-        return self.hashes[index * HASH_SIZE : (index + 1) * HASH_SIZE]
+    record_hash: Callable[[int], bytes]  # the content hash of a record the feeds use
+    fetch: Fetch  # the articles of records by index (the store's, or read again)
 
     @property
     def has_errors(self) -> bool:
@@ -273,7 +266,7 @@ def _check(
     unread = len(records.misnamed) + len(records.skipped)
     skipped = total - found.valid + selection.duplicates + unread
     files = total + unread
-    return Checked(selection, tuple(problems), files, skipped, found.hashes, found.fetch)
+    return Checked(selection, tuple(problems), files, skipped, found.record_hash, found.fetch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,8 +276,8 @@ class _Found:
     problems: list[tuple[int, tuple[Problem, ...]]]  # by record, in path order
     valid: int
     selection: Selection
-    hashes: bytes | dict[int, bytes]
-    fetch: Fetch | None = None
+    record_hash: Callable[[int], bytes]
+    fetch: Fetch
 
 
 def _found_here(
@@ -298,7 +291,12 @@ def _found_here(
             table.state[index] = INVALID
     valid = len(table) - table.state.count(INVALID)
     selection = _select(config, table, records, ledger)
-    return _Found(sorted(scan.problems.items()), valid, selection, scan.hashes)
+    hashes = scan.hashes  # HASH_SIZE bytes a record, in path order
+
+    def record_hash(index: int) -> bytes:
+        return hashes[index * HASH_SIZE : (index + 1) * HASH_SIZE]
+
+    return _Found(sorted(scan.problems.items()), valid, selection, record_hash, records.fetch)
 
 
 def _found_on_cluster(config: Config, records: Records, advance: Callable[[int], None]) -> _Found:
@@ -310,7 +308,8 @@ def _found_on_cluster(config: Config, records: Records, advance: Callable[[int],
     scanned = spread.scan(runner, records.paths, config.strict, advance)
     chosen = spread.select(scanned.recs, records.paths, config, scanned.drafts, runner)
     fetch = article_reader(records.paths, chosen.hashes)
-    return _Found(scanned.problems, scanned.valid, chosen.selection, chosen.hashes, fetch)
+    record_hash = chosen.hashes.__getitem__
+    return _Found(scanned.problems, scanned.valid, chosen.selection, record_hash, fetch)
 
 
 def _select(

@@ -351,12 +351,8 @@ class RecordStore:
 
     def fetch(self, paths: Iterable[str]) -> Iterator[tuple[str, Article | None]]:
         """The full parsed article of each path (None for a record with errors)."""
-        for path, full in self.fetch_encoded(paths):
+        for path, full in _fetch_encoded(self.db, paths):
             yield path, decode_article(full)
-
-    def fetch_encoded(self, paths: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-        """Each path's full article as stored, checked, for `decode_article` elsewhere."""
-        return _fetch_encoded(self.db, paths)
 
     def snapshot(self) -> dict[str, bytes]:
         """The pieces `save_snapshot` kept, by name (empty: none, or damaged)."""

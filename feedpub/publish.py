@@ -130,8 +130,7 @@ def _write_feeds(
     if on_feed is None and records.workers.jobs > 1 and len(todo) >= _RENDER_IN_WORKERS:
         _write_in_workers(todo, selection, records, config, out)
         return fingerprints
-    fetch = checked.fetch or records.fetch
-    feeds: Iterator[Feed] = (assemble(plan, selection, fetch) for plan in todo)
+    feeds: Iterator[Feed] = (assemble(plan, selection, checked.fetch) for plan in todo)
     if on_feed is not None:
         feeds = _shown_to(on_feed, feeds)
     for feed in feeds:

@@ -72,9 +72,8 @@ class Rec(NamedTuple):
 class Part(NamedTuple):
     """One partition of records as a worker parsed it."""
 
-    recs: list[Rec]
+    recs: list[Rec]  # the valid records
     problems: list[tuple[int, tuple[Problem, ...]]]  # only records that have some
-    valid: int
     drafts: int
 
 
@@ -107,12 +106,12 @@ def scan_part(task: PartTask) -> Part:
             continue
         recs.append(rec_of(index, article, digest_hash))
         drafts += not article.published
-    return Part(recs, problems, len(recs), drafts)
+    return Part(recs, problems, drafts)
 
 
 def part_report(part: Part) -> tuple[list[tuple[int, tuple[Problem, ...]]], int, int]:
     """What the client needs of a parsed partition: its problems and counts."""
-    return part.problems, part.valid, part.drafts
+    return part.problems, len(part.recs), part.drafts
 
 
 def part_recs(part: Part) -> list[Rec]:
